@@ -81,7 +81,7 @@ func TestTableMostSpecificWins(t *testing.T) {
 	tab := NewTable(routes)
 	for _, tc := range []struct {
 		app, method, path, want string
-		params             map[string]string
+		params                  map[string]string
 	}{
 		{"shop", "GET", "/users/42", "get-user", map[string]string{"id": "42"}},
 		{"shop", "HEAD", "/users/42", "get-user", map[string]string{"id": "42"}},
