@@ -1,0 +1,208 @@
+package eval
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// String returns the value as Rhai's print and to_string show it: () is
+// empty, strings and chars are bare, arrays and maps use the debug format.
+func (v Value) String() string {
+	switch v.k {
+	case UnitKind:
+		return ""
+	case StringKind:
+		return v.Str()
+	case CharKind:
+		return string(v.Char())
+	case FloatKind:
+		return FormatFloat(v.Float())
+	}
+	var b strings.Builder
+	v.writeDebug(&b)
+	return b.String()
+}
+
+// DebugString returns the value as Rhai's debug and to_debug show it:
+// strings quoted and escaped, () as "()".
+func (v Value) DebugString() string {
+	var b strings.Builder
+	v.writeDebug(&b)
+	return b.String()
+}
+
+func (v Value) writeDebug(b *strings.Builder) {
+	switch v.k {
+	case UnitKind:
+		b.WriteString("()")
+	case BoolKind:
+		b.WriteString(strconv.FormatBool(v.Bool()))
+	case IntKind:
+		b.WriteString(strconv.FormatInt(v.n, 10))
+	case FloatKind:
+		b.WriteString(FormatFloatDebug(v.Float()))
+	case CharKind:
+		b.WriteByte('\'')
+		writeEscaped(b, string(v.Char()), '\'')
+		b.WriteByte('\'')
+	case StringKind:
+		b.WriteByte('"')
+		writeEscaped(b, v.Str(), '"')
+		b.WriteByte('"')
+	case ArrayKind:
+		b.WriteByte('[')
+		for i, e := range v.Array().Elems {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			e.writeDebug(b)
+		}
+		b.WriteByte(']')
+	case MapKind:
+		b.WriteString("#{")
+		m := v.Map()
+		for i, k := range m.Keys() {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('"')
+			writeEscaped(b, k, '"')
+			b.WriteString("\": ")
+			e := m.m[k]
+			e.writeDebug(b)
+		}
+		b.WriteByte('}')
+	case BlobKind:
+		const hex = "0123456789abcdef"
+		b.WriteByte('[')
+		for i, c := range v.Blob().B {
+			if i > 0 && i%8 == 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+		b.WriteByte(']')
+	case FnPtrKind:
+		f := v.FnPtr()
+		b.WriteString("Fn(")
+		b.WriteString(f.Name)
+		b.WriteByte(')')
+	case TimestampKind:
+		b.WriteString("<timestamp>")
+	case RangeKind:
+		r := v.Range()
+		b.WriteString(strconv.FormatInt(r.Start, 10))
+		if r.Inclusive {
+			b.WriteString("..=")
+		} else {
+			b.WriteString("..")
+		}
+		if r.End != math.MaxInt64 {
+			b.WriteString(strconv.FormatInt(r.End, 10))
+		}
+	}
+}
+
+// writeEscaped writes s escaped as Rust's Debug does inside quote.
+func writeEscaped(b *strings.Builder, s string, quote byte) {
+	for _, r := range s {
+		switch r {
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case 0:
+			b.WriteString(`\0`)
+		case rune(quote):
+			b.WriteByte('\\')
+			b.WriteByte(quote)
+		default:
+			if r < 0x20 || r == 0x7f || (!unicode.IsPrint(r) && r != ' ' && !unicode.IsSpace(r)) {
+				b.WriteString(`\u{`)
+				b.WriteString(strconv.FormatInt(int64(r), 16))
+				b.WriteByte('}')
+			} else {
+				b.WriteRune(r)
+			}
+		}
+	}
+}
+
+// FormatFloat formats f as Rhai's Display does: "0.0" for zero, decimal with
+// a ".0" for whole numbers, scientific notation ("1e20") outside 1e-13..1e13.
+func FormatFloat(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case f == 0:
+		return "0.0"
+	}
+	a := math.Abs(f)
+	if a > 1e13 || a < 1e-13 {
+		return formatExp(f)
+	}
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.ContainsRune(s, '.') {
+		s += ".0"
+	}
+	return s
+}
+
+// FormatFloatDebug formats f as Rust's Debug does (used inside arrays, maps
+// and by debug): decimal within 1e-4..1e16, scientific outside.
+func FormatFloatDebug(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case f == 0:
+		if math.Signbit(f) {
+			return "-0.0"
+		}
+		return "0.0"
+	}
+	a := math.Abs(f)
+	if a >= 1e16 || a < 1e-4 {
+		return formatExp(f)
+	}
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.ContainsRune(s, '.') {
+		s += ".0"
+	}
+	return s
+}
+
+// formatExp formats like Rust's {:e}: shortest digits, "e", exponent without
+// "+" or leading zeros ("1.5e-14", "1e20").
+func formatExp(f float64) string {
+	s := strconv.FormatFloat(f, 'e', -1, 64)
+	i := strings.IndexByte(s, 'e')
+	mant, exp := s[:i], s[i+1:]
+	neg := false
+	if exp[0] == '+' || exp[0] == '-' {
+		neg = exp[0] == '-'
+		exp = exp[1:]
+	}
+	exp = strings.TrimLeft(exp, "0")
+	if exp == "" {
+		exp = "0"
+	}
+	if neg {
+		exp = "-" + exp
+	}
+	return mant + "e" + exp
+}
