@@ -1,0 +1,65 @@
+package hostfuncs
+
+import (
+	"context"
+	"time"
+
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/picloud/picloud/hostfuncs/abi"
+)
+
+// Time returns the time family: time::now() and the interpreter's wall-time
+// check. now is the wall clock; nil means time.Now.
+func Time(now func() time.Time) Family {
+	if now == nil {
+		now = time.Now
+	}
+	return Family{Name: "time", Functions: []Function{timeNow(now), timeExpired}}
+}
+
+// timeNow is the function abi.FuncTimeNow.
+//
+// # Parameters
+//
+// None.
+//
+// # Result
+//
+//   - i64: the host's wall-clock time in Unix nanoseconds
+func timeNow(now func() time.Time) Function {
+	return Function{
+		Name:        abi.FuncTimeNow,
+		Results:     []api.ValueType{i64},
+		ResultNames: []string{"unix_nano"},
+		Fn: func(_ context.Context, _ api.Module, stack []uint64) {
+			stack[0] = uint64(now().UnixNano())
+		},
+	}
+}
+
+// timeExpired is the function abi.FuncTimeExpired, the interpreter's
+// cooperative wall-time check (its Env.Cancelled), polled every few thousand
+// steps.
+//
+// # Parameters
+//
+// None.
+//
+// # Result
+//
+//   - u32: 1 when the context of the current call is done (its deadline, the
+//     invocation's wall-time limit, has passed or its caller cancelled it),
+//     else 0
+var timeExpired = Function{
+	Name:        abi.FuncTimeExpired,
+	Results:     []api.ValueType{i32},
+	ResultNames: []string{"expired"},
+	Fn: func(ctx context.Context, _ api.Module, stack []uint64) {
+		if ctx.Err() != nil {
+			stack[0] = 1
+		} else {
+			stack[0] = 0
+		}
+	},
+}
