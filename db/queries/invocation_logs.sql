@@ -1,0 +1,6 @@
+-- name: InvocationLogInsertBatch :copyfrom
+INSERT INTO invocation_logs (invocation_id, seq, level, message, at)
+VALUES (@invocation_id, @seq, @level, @message, @at);
+
+-- name: InvocationLogList :many
+SELECT * FROM invocation_logs WHERE invocation_id = @invocation_id ORDER BY seq;

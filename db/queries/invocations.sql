@@ -1,0 +1,30 @@
+-- name: InvocationInsertBatch :copyfrom
+INSERT INTO invocations (
+  id, app_id, script_id, version, trigger_kind, trigger_id, outbox_id, attempt, started_at,
+  duration_us, fuel_used, peak_memory_bytes, outcome, error, error_line, error_column, result, event
+) VALUES (
+  @id, @app_id, @script_id, @version, @trigger_kind, @trigger_id, @outbox_id, @attempt, @started_at,
+  @duration_us, @fuel_used, @peak_memory_bytes, @outcome, @error, @error_line, @error_column, @result, @event
+);
+
+-- name: InvocationGet :one
+SELECT * FROM invocations WHERE id = @id;
+
+-- name: InvocationList :many
+-- Newest first with optional filters; the cursor is the (started_at, id) of
+-- the last row seen.
+SELECT * FROM invocations
+WHERE app_id = @app_id
+  AND (sqlc.narg(script_id)::bigint IS NULL OR script_id = sqlc.narg(script_id))
+  AND (sqlc.narg(outcome)::text IS NULL OR outcome = sqlc.narg(outcome))
+  AND (sqlc.narg(trigger_kind)::text IS NULL OR trigger_kind = sqlc.narg(trigger_kind))
+  AND (sqlc.narg(since)::timestamptz IS NULL OR started_at >= sqlc.narg(since))
+  AND (sqlc.narg(before_started_at)::timestamptz IS NULL
+       OR (started_at, id) < (sqlc.narg(before_started_at)::timestamptz, sqlc.narg(before_id)::uuid))
+ORDER BY started_at DESC, id DESC
+LIMIT @max_rows;
+
+-- name: InvocationDeleteBefore :execrows
+-- Retention: deletes up to @max_rows invocations (and their logs) started before @before.
+DELETE FROM invocations
+WHERE id IN (SELECT i.id FROM invocations i WHERE i.started_at < @before ORDER BY i.started_at LIMIT @max_rows);
