@@ -78,6 +78,23 @@ func Instantiate(ctx context.Context, r wazero.Runtime, families ...Family) (api
 	return b.Instantiate(ctx)
 }
 
+// Unavailable returns fam with every function replaced by one that returns
+// abi.StatusUnavailable (zero results for functions without a status). The
+// guest imports every family, so a family that is not configured (no backend,
+// or the test family outside tests) is instantiated this way.
+func Unavailable(fam Family) Family {
+	out := Family{Name: fam.Name, Functions: make([]Function, len(fam.Functions))}
+	for i, f := range fam.Functions {
+		f.Fn = func(_ context.Context, _ api.Module, stack []uint64) {
+			if len(stack) > 0 {
+				stack[0] = uint64(abi.StatusUnavailable)
+			}
+		}
+		out.Functions[i] = f
+	}
+	return out
+}
+
 // guard wraps f so that a panic never unwinds into the guest: it becomes
 // abi.StatusInternal in the status result. A *sys.ExitError is the one panic
 // let through, since that is how a host function deliberately stops the guest.
@@ -85,6 +102,7 @@ func guard(f Function) api.GoModuleFunc {
 	fn := f.Fn
 	hasStatus := len(f.Results) > 0 && f.Results[0] == i32
 	return func(ctx context.Context, mod api.Module, stack []uint64) {
+		checkKilled(ctx)
 		defer func() {
 			if r := recover(); r != nil {
 				if e, ok := r.(*sys.ExitError); ok {
@@ -98,6 +116,13 @@ func guard(f Function) api.GoModuleFunc {
 			}
 		}()
 		fn(ctx, mod, stack)
+	}
+}
+
+// checkKilled aborts the guest when its invocation was killed.
+func checkKilled(ctx context.Context) {
+	if inv := invocationFrom(ctx); inv != nil && inv.killed.Load() {
+		panic(sys.NewExitError(ExitCodeKilled))
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental/wazerotest"
+	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/picloud/picloud/hostfuncs/abi"
 )
@@ -19,6 +20,15 @@ const memSize = 2 * 65536
 
 func allFamilies() []Family {
 	return []Family{Log(), Time(nil), Testing()}
+}
+
+func TestUnavailable(t *testing.T) {
+	mod, _ := newMod()
+	for _, f := range Unavailable(Testing()).Functions {
+		if got := abi.Status(call(context.Background(), mod, f, 0, 0, 0, 0, 0)[0]); got != abi.StatusUnavailable {
+			t.Errorf("%s: got %v, want unavailable", f.Name, got)
+		}
+	}
 }
 
 // call runs f's guarded implementation the way wazero would.
@@ -297,4 +307,77 @@ func forwardingGuest(funcs []Function) []byte {
 	out = section(out, 5, []byte{0x01, 0x00, 0x01}) // one memory, min 1 page
 	out = section(out, 7, exports)
 	return section(out, 10, code)
+}
+
+func TestTimeExpiredFollowsTheInvocation(t *testing.T) {
+	mod, _ := newMod()
+	done := make(chan struct{})
+	tests := []struct {
+		name string
+		inv  *Invocation
+		want uint64
+	}{
+		{"no deadline", &Invocation{}, 0},
+		{"future deadline", &Invocation{Deadline: time.Now().Add(time.Hour), Done: done}, 0},
+		{"past deadline", &Invocation{Deadline: time.Now().Add(-time.Millisecond)}, 1},
+	}
+	for _, tt := range tests {
+		if got := call(WithInvocation(context.Background(), tt.inv), mod, timeExpired)[0]; got != tt.want {
+			t.Errorf("%s: got %d, want %d", tt.name, got, tt.want)
+		}
+	}
+	close(done)
+	inv := &Invocation{Deadline: time.Now().Add(time.Hour), Done: done}
+	if got := call(WithInvocation(context.Background(), inv), mod, timeExpired)[0]; got != 1 {
+		t.Errorf("caller gave up: got %d, want 1", got)
+	}
+}
+
+func TestKillAbortsEveryHostCall(t *testing.T) {
+	mod, _ := newMod()
+	inv := &Invocation{}
+	ctx := WithInvocation(context.Background(), inv)
+	if got := abi.Status(call(ctx, mod, logWrite, 0, 0, 1)[0]); got != abi.StatusOK {
+		t.Fatalf("before Kill: got %v, want ok", got)
+	}
+	inv.Kill()
+	check := func(name string, f func()) {
+		t.Helper()
+		defer func() {
+			e, ok := recover().(*sys.ExitError)
+			if !ok || e.ExitCode() != ExitCodeKilled {
+				t.Errorf("%s after Kill: got panic %v, want *sys.ExitError(%d)", name, e, ExitCodeKilled)
+			}
+		}()
+		f()
+	}
+	check("log_write", func() { call(ctx, mod, logWrite, 0, 0, 1) })
+	check("clock_time_get", func() { clockTimeGet(ctx, mod, []uint64{clockMonotonic, 0, 0}) })
+}
+
+func TestClockTimeGet(t *testing.T) {
+	mod, mem := newMod()
+	tests := []struct {
+		name      string
+		id, ptr   uint64
+		wantErrno uint64
+	}{
+		{"realtime", clockRealtime, 8, 0},
+		{"monotonic", clockMonotonic, 16, 0},
+		{"bad id", 7, 8, errnoInval},
+		{"fault", clockRealtime, memSize - 4, errnoFault},
+	}
+	for _, tt := range tests {
+		stack := []uint64{tt.id, 0, tt.ptr}
+		clockTimeGet(context.Background(), mod, stack)
+		if stack[0] != tt.wantErrno {
+			t.Errorf("%s: got errno %d, want %d", tt.name, stack[0], tt.wantErrno)
+		}
+	}
+	if got := int64(binary.LittleEndian.Uint64(mem.Bytes[8:])); time.Since(time.Unix(0, got)) > time.Minute {
+		t.Errorf("realtime clock: got %v", time.Unix(0, got))
+	}
+	if _, err := InstantiateWASI(context.Background(), wazero.NewRuntime(context.Background())); err != nil {
+		t.Errorf("InstantiateWASI: %v", err)
+	}
 }

@@ -3,6 +3,7 @@ package hostfuncs
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -24,7 +25,13 @@ type Invocation struct {
 	// MaxLogLines and MaxLogBytes cap the log; 0 means DefaultMaxLogLines and
 	// DefaultMaxLogBytes.
 	MaxLogLines, MaxLogBytes int
+	// Deadline is the invocation's wall-time limit and Done its caller's
+	// cancellation; time_expired reports either. The zero Deadline and a nil
+	// Done never expire.
+	Deadline time.Time
+	Done     <-chan struct{}
 
+	killed  atomic.Bool
 	lines   []LogLine
 	bytes   int
 	dropped int
@@ -35,6 +42,28 @@ type LogLine struct {
 	Time  time.Time
 	Level abi.Level
 	Text  string
+}
+
+// ExitCodeKilled is the exit code of a guest stopped by Kill.
+const ExitCodeKilled = 137
+
+// Kill makes every later host function call of this invocation, including the
+// WASI clock that the guest's Go runtime reads during garbage collection,
+// abort the guest with a *sys.ExitError of ExitCodeKilled. It is safe to call
+// from any goroutine; it is how a guest that ignores its deadline is stopped
+// without wazero's WithCloseOnContextDone.
+func (inv *Invocation) Kill() { inv.killed.Store(true) }
+
+// expired reports whether the deadline has passed or the caller gave up.
+func (inv *Invocation) expired() bool {
+	if inv.Done != nil {
+		select {
+		case <-inv.Done:
+			return true
+		default:
+		}
+	}
+	return !inv.Deadline.IsZero() && !time.Now().Before(inv.Deadline)
 }
 
 // Logs returns the lines logged so far and the number dropped over the caps.

@@ -48,18 +48,23 @@ func timeNow(now func() time.Time) Function {
 //
 // # Result
 //
-//   - u32: 1 when the context of the current call is done (its deadline, the
-//     invocation's wall-time limit, has passed or its caller cancelled it),
-//     else 0
+//   - u32: 1 when the invocation's Deadline has passed or its caller gave up
+//     (Invocation.Done); outside an invocation, when the call's context is
+//     done; else 0
 var timeExpired = Function{
 	Name:        abi.FuncTimeExpired,
 	Results:     []api.ValueType{i32},
 	ResultNames: []string{"expired"},
 	Fn: func(ctx context.Context, _ api.Module, stack []uint64) {
-		if ctx.Err() != nil {
-			stack[0] = 1
+		var expired bool
+		if inv := invocationFrom(ctx); inv != nil {
+			expired = inv.expired()
 		} else {
-			stack[0] = 0
+			expired = ctx.Err() != nil
+		}
+		stack[0] = 0
+		if expired {
+			stack[0] = 1
 		}
 	},
 }
