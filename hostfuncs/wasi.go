@@ -50,9 +50,11 @@ func clockTimeGet(ctx context.Context, mod api.Module, stack []uint64) {
 		stack[0] = errnoInval
 		return
 	}
-	if mem := mod.Memory(); mem == nil || !mem.WriteUint64Le(uint32(stack[2]), uint64(t)) {
+	ptr := uint32(stack[2])
+	if _, ok := read(mod, ptr, 8); !ok {
 		stack[0] = errnoFault
 		return
 	}
+	mod.Memory().WriteUint64Le(ptr, uint64(t))
 	stack[0] = 0
 }
