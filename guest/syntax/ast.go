@@ -54,6 +54,9 @@ type FnDef struct {
 	Doc      []string // `///` and `/** */` doc comments above the definition, verbatim
 }
 
+// Position returns 1:1, the start of the script.
+func (s *Script) Position() Pos { return Pos{1, 1} }
+
 func (f *FnDef) Position() Pos { return f.Pos }
 
 // Op is a unary or binary operator, or the operator of a compound assignment.

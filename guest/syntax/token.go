@@ -107,7 +107,9 @@ const (
 	EXPORT
 	AS
 	THIS
-	GLOBAL
+
+	// UNDERSCORE is a lone `_` (the default case of a switch).
+	UNDERSCORE
 
 	// RESERVED is a reserved word or symbol (`var`, `match`, `===`, `->`, `@`
 	// ...): using it is a parse error. Text holds its spelling.
@@ -116,6 +118,9 @@ const (
 	// DOC_COMMENT is a `///` or `/** */` comment (Text holds it verbatim);
 	// other comments are skipped by the lexer.
 	DOC_COMMENT
+
+	// ERROR is a lexical error; the lexer returns it from then on.
+	ERROR
 
 	numKinds
 )
@@ -141,8 +146,8 @@ var kindNames = [numKinds]string{
 	LOOP: "loop", FOR: "for", IN: "in", CONTINUE: "continue", BREAK: "break",
 	RETURN: "return", THROW: "throw", TRY: "try", CATCH: "catch", FN: "fn",
 	PRIVATE: "private", IMPORT: "import", EXPORT: "export", AS: "as",
-	THIS: "this", GLOBAL: "global",
-	RESERVED: "reserved word", DOC_COMMENT: "doc comment",
+	THIS: "this", UNDERSCORE: "_",
+	RESERVED: "reserved word", DOC_COMMENT: "doc comment", ERROR: "error",
 }
 
 // String returns the token kind's spelling, or a description for literals.
@@ -163,31 +168,89 @@ type Token struct {
 	Char  rune    // CHAR
 }
 
-// keywords maps active keywords to their kinds.
-var keywords = map[string]Kind{
-	"true": TRUE, "false": FALSE, "let": LET, "const": CONST, "if": IF,
-	"else": ELSE, "switch": SWITCH, "do": DO, "while": WHILE, "until": UNTIL,
-	"loop": LOOP, "for": FOR, "in": IN, "continue": CONTINUE, "break": BREAK,
-	"return": RETURN, "throw": THROW, "try": TRY, "catch": CATCH, "fn": FN,
-	"private": PRIVATE, "import": IMPORT, "export": EXPORT, "as": AS,
-	"this": THIS, "global": GLOBAL,
+// lookupWord classifies an identifier-shaped word: an active keyword's kind,
+// RESERVED for a reserved keyword, or IDENT.
+func lookupWord(w string) Kind {
+	switch w {
+	case "true":
+		return TRUE
+	case "false":
+		return FALSE
+	case "let":
+		return LET
+	case "const":
+		return CONST
+	case "if":
+		return IF
+	case "else":
+		return ELSE
+	case "switch":
+		return SWITCH
+	case "do":
+		return DO
+	case "while":
+		return WHILE
+	case "until":
+		return UNTIL
+	case "loop":
+		return LOOP
+	case "for":
+		return FOR
+	case "in":
+		return IN
+	case "continue":
+		return CONTINUE
+	case "break":
+		return BREAK
+	case "return":
+		return RETURN
+	case "throw":
+		return THROW
+	case "try":
+		return TRY
+	case "catch":
+		return CATCH
+	case "fn":
+		return FN
+	case "private":
+		return PRIVATE
+	case "import":
+		return IMPORT
+	case "export":
+		return EXPORT
+	case "as":
+		return AS
+	case "this":
+		return THIS
+	case "_":
+		return UNDERSCORE
+	case "var", "static", "shared", "is", "goto", "match", "case", "public",
+		"protected", "new", "use", "with", "module", "package", "super",
+		"spawn", "thread", "go", "sync", "async", "await", "yield",
+		"default", "void", "null", "nil":
+		return RESERVED
+	}
+	return IDENT
 }
 
-// reservedWords are Rhai's reserved keywords: they lex as RESERVED and are a
-// parse error wherever they appear.
-var reservedWords = map[string]bool{
-	"var": true, "static": true, "is": true, "goto": true, "match": true,
-	"case": true, "public": true, "protected": true, "new": true, "use": true,
-	"with": true, "module": true, "package": true, "super": true,
-	"spawn": true, "thread": true, "go": true, "sync": true, "async": true,
-	"await": true, "yield": true, "default": true, "void": true, "null": true,
-	"nil": true,
+// isKeywordFunction reports whether name is one of Rhai's keyword functions:
+// they lex as identifiers and may be called (`print(x)`), but cannot name a
+// variable, a parameter, a property or a script-defined function.
+func isKeywordFunction(name string) bool {
+	switch name {
+	case "Fn", "call", "curry", "is_shared", "is_def_fn", "is_def_var",
+		"type_of", "print", "debug", "eval":
+		return true
+	}
+	return false
 }
 
-// keywordFunctions are names that may be called like functions but cannot
-// name a variable, parameter or script-defined function.
-var keywordFunctions = map[string]bool{
-	"Fn": true, "call": true, "curry": true, "is_shared": true,
-	"is_def_fn": true, "is_def_var": true, "type_of": true, "print": true,
-	"debug": true, "eval": true,
+// isMethodKeywordFunction reports whether the keyword function name may also
+// be called in method style or read as a property (`f.call(x)`).
+func isMethodKeywordFunction(name string) bool {
+	switch name {
+	case "call", "curry", "is_shared", "type_of":
+		return true
+	}
+	return false
 }
