@@ -219,3 +219,23 @@ func mismatch(pos Pos, want string, got Value) *Error {
 }
 
 var _ = fmt.Sprintf
+
+// MergeRegistries returns a new registry with the functions of every
+// registry in order (later overloads of the same kinds take precedence).
+func MergeRegistries(regs ...*Registry) *Registry {
+	out := NewRegistry()
+	for i := len(regs) - 1; i >= 0; i-- {
+		r := regs[i]
+		if r == nil {
+			continue
+		}
+		for name, s := range r.funcs {
+			for _, list := range s.byArity {
+				for _, o := range list {
+					out.Register(name, o.params, o.fn)
+				}
+			}
+		}
+	}
+	return out
+}

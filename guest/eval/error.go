@@ -3,17 +3,12 @@ package eval
 import (
 	"fmt"
 	"strings"
+
+	"github.com/picloud/picloud/guest/syntax"
 )
 
 // Pos is a 1-based source position (line, column); the zero Pos means unknown.
-type Pos struct {
-	Line, Col int
-}
-
-// IsValid reports whether the position is known.
-func (p Pos) IsValid() bool { return p.Line > 0 }
-
-func (p Pos) String() string { return fmt.Sprintf("%d:%d", p.Line, p.Col) }
+type Pos = syntax.Pos
 
 // ErrorKind names a runtime error after Rhai's EvalAltResult variant.
 type ErrorKind string

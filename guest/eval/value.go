@@ -353,7 +353,9 @@ func (m *Map) Clone() *Map {
 type FnPtr struct {
 	Name  string
 	Curry []Value
-	fn    *funcDef // the closure's function; nil = resolved by name
+	fn    *funcDef // the closure's function, or a cached lookup; nil = resolve by name
+	caps  []*cell  // the closure's captured (shared) variables
+	mod   *modInst // the module the closure was created in
 }
 
 // IsAnonymous reports whether the pointer refers to a closure.

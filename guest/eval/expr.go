@@ -1,0 +1,988 @@
+package eval
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/picloud/picloud/guest/syntax"
+)
+
+func constExpr(v Value) expr { return func(*frame) Value { return v } }
+
+func (c *compiler) expr(e syntax.Expr) expr {
+	switch e := e.(type) {
+	case *syntax.IntLit:
+		return constExpr(Int(e.Value))
+	case *syntax.FloatLit:
+		return constExpr(Float(e.Value))
+	case *syntax.BoolLit:
+		return constExpr(Bool(e.Value))
+	case *syntax.CharLit:
+		return constExpr(Char(e.Value))
+	case *syntax.StringLit:
+		return constExpr(Str(e.Value))
+	case *syntax.UnitLit:
+		return constExpr(Value{})
+	case *syntax.InterpString:
+		return c.interp(e)
+	case *syntax.ArrayLit:
+		return c.arrayLit(e)
+	case *syntax.MapLit:
+		return c.mapLit(e)
+	case *syntax.Ident:
+		return c.ident(e)
+	case *syntax.NsIdent:
+		return c.nsIdent(e)
+	case *syntax.ThisExpr:
+		pos := e.Pos
+		return func(fr *frame) Value {
+			if fr.this == nil {
+				fr.m.fail(ErrorUnboundThis, pos, "'this' not bound")
+			}
+			return *fr.this
+		}
+	case *syntax.UnaryExpr:
+		return c.unary(e)
+	case *syntax.BinaryExpr:
+		return c.binary(e)
+	case *syntax.IndexExpr, *syntax.DotExpr, *syntax.MethodCallExpr:
+		return c.chain(e, false)
+	case *syntax.CallExpr:
+		return c.call(e)
+	case *syntax.ClosureExpr:
+		return c.closure(e)
+	case *syntax.Block:
+		return c.block(e)
+	case *syntax.IfExpr:
+		return c.ifExpr(e)
+	case *syntax.SwitchExpr:
+		return c.switchExpr(e)
+	case *syntax.WhileExpr:
+		return c.whileExpr(e)
+	case *syntax.LoopExpr:
+		return c.loopExpr(e)
+	case *syntax.DoExpr:
+		return c.doExpr(e)
+	case *syntax.ForExpr:
+		return c.forExpr(e)
+	}
+	panic(fmt.Sprintf("eval: unknown expression %T", e))
+}
+
+func (c *compiler) interp(e *syntax.InterpString) expr {
+	parts := make([]expr, len(e.Parts))
+	lits := make([]string, len(e.Parts))
+	isLit := make([]bool, len(e.Parts))
+	for i, p := range e.Parts {
+		if s, ok := p.(*syntax.StringLit); ok {
+			lits[i], isLit[i] = s.Value, true
+			continue
+		}
+		parts[i] = c.sub(p)
+	}
+	pos := e.Pos
+	return func(fr *frame) Value {
+		var b strings.Builder
+		for i, p := range parts {
+			if isLit[i] {
+				b.WriteString(lits[i])
+				continue
+			}
+			v := p(fr)
+			if v.k == StringKind {
+				b.WriteString(v.Str())
+			} else {
+				b.WriteString(fr.m.toString(v, pos))
+			}
+		}
+		return fr.m.newString(b.String(), pos)
+	}
+}
+
+// toString is Rhai's to_string: a registered override first, else Display.
+func (m *machine) toString(v Value, pos Pos) string {
+	return v.String()
+}
+
+func (c *compiler) arrayLit(e *syntax.ArrayLit) expr {
+	elems := make([]expr, len(e.Elems))
+	for i, x := range e.Elems {
+		elems[i] = c.value(x)
+	}
+	pos := e.Pos
+	n := len(elems)
+	return func(fr *frame) Value {
+		m := fr.m
+		m.checkLenP(ArrayKind, n, pos)
+		m.allocP(int64(n)*ValueSize+24, pos)
+		out := make([]Value, n)
+		for i, x := range elems {
+			out[i] = x(fr)
+		}
+		return NewArray(out)
+	}
+}
+
+func (c *compiler) mapLit(e *syntax.MapLit) expr {
+	keys := make([]string, len(e.Entries))
+	vals := make([]expr, len(e.Entries))
+	var bytes int64
+	for i, en := range e.Entries {
+		keys[i] = en.Key
+		vals[i] = c.value(en.Value)
+		bytes += int64(len(en.Key)) + MapEntrySize
+	}
+	pos := e.Pos
+	return func(fr *frame) Value {
+		m := fr.m
+		m.checkLenP(MapKind, len(keys), pos)
+		m.allocP(bytes+48, pos)
+		mp := NewMapCap(len(keys))
+		for i, k := range keys {
+			mp.Set(k, vals[i](fr))
+		}
+		return MapOf(mp)
+	}
+}
+
+// readVar compiles a read of a resolved variable.
+func (c *compiler) readVar(ref varRef, pos Pos) expr {
+	slot, name := ref.slot, ref.name
+	switch ref.kind {
+	case refSlot:
+		return func(fr *frame) Value { return fr.slots[slot] }
+	case refCell:
+		return func(fr *frame) Value { return fr.slots[slot].o.(*cell).v }
+	case refCap:
+		return func(fr *frame) Value {
+			v := fr.caps[slot].v
+			if v.k == undefKind {
+				return fr.m.missingVar(fr, name, pos)
+			}
+			return v
+		}
+	case refFree:
+		return func(fr *frame) Value {
+			if v := fr.free[slot]; v.k != undefKind {
+				if v.k == cellKind {
+					return v.o.(*cell).v
+				}
+				return v
+			}
+			if p := fr.m.freePtr(fr, slot); p != nil {
+				return *p
+			}
+			return fr.m.missingVar(fr, name, pos)
+		}
+	default:
+		return func(fr *frame) Value {
+			if p := fr.m.lookupName(fr, name, false); p != nil {
+				return *p
+			}
+			return fr.m.missingVar(fr, name, pos)
+		}
+	}
+}
+
+// missingVar handles a name that is no variable: a script function's name
+// reads as a function pointer to it; anything else is an error.
+func (m *machine) missingVar(fr *frame, name string, pos Pos) Value {
+	if fr.mod != nil {
+		if _, ok := fr.mod.prog.funcs[name]; ok {
+			return NewFnPtr(name)
+		}
+	}
+	m.varNotFound(name, pos)
+	return Value{}
+}
+
+func (c *compiler) ident(e *syntax.Ident) expr {
+	return c.readVar(c.lookup(e.Name), e.Pos)
+}
+
+func (c *compiler) nsIdent(e *syntax.NsIdent) expr {
+	ns, name, pos := e.Namespace, e.Name, e.Pos
+	full := strings.Join(ns, "::") + "::" + name
+	return func(fr *frame) Value {
+		m := fr.m
+		if len(ns) == 1 && ns[0] == "global" {
+			if fr.mod.imports == nil || fr.mod.imports["global"] == nil {
+				if v, ok := fr.mod.consts[name]; ok {
+					return v
+				}
+				m.varNotFound(full, pos)
+			}
+		}
+		inst := m.resolveNs(fr, ns, pos)
+		if v, ok := inst.exports[name]; ok {
+			return v
+		}
+		m.varNotFound(full, pos)
+		return Value{}
+	}
+}
+
+// resolveNs finds the module instance a namespace path names.
+func (m *machine) resolveNs(fr *frame, ns []string, pos Pos) *modInst {
+	inst := fr.mod
+	for i, n := range ns {
+		var next *modInst
+		if inst.imports != nil {
+			next = inst.imports[n]
+		}
+		if next == nil && i == 0 && inst != m.main && m.main.imports != nil {
+			next = m.main.imports[n]
+		}
+		if next == nil {
+			m.fail(ErrorModuleNotFound, pos, "Module not found: %s", strings.Join(ns[:i+1], "::"))
+		}
+		inst = next
+	}
+	return inst
+}
+
+func (c *compiler) unary(e *syntax.UnaryExpr) expr {
+	x := c.sub(e.X)
+	op, pos := e.Op, e.Pos
+	switch op {
+	case syntax.OpNot:
+		return func(fr *frame) Value {
+			v := x(fr)
+			if v.k == BoolKind {
+				return Value{k: BoolKind, n: v.n ^ 1}
+			}
+			return fr.m.unop(op, v, pos)
+		}
+	case syntax.OpNeg:
+		return func(fr *frame) Value {
+			v := x(fr)
+			if v.k == IntKind && v.n != math.MinInt64 {
+				return Value{k: IntKind, n: -v.n}
+			}
+			return fr.m.unop(op, v, pos)
+		}
+	}
+	return func(fr *frame) Value { return fr.m.unop(op, x(fr), pos) }
+}
+
+func (c *compiler) binary(e *syntax.BinaryExpr) expr {
+	op, pos := e.Op, e.Pos
+	switch op {
+	case syntax.OpAnd, syntax.OpOr:
+		x, y := c.sub(e.X), c.sub(e.Y)
+		isAnd := op == syntax.OpAnd
+		return func(fr *frame) Value {
+			a := x(fr)
+			if a.k != BoolKind {
+				fr.m.fail(ErrorMismatchDataType, e.X.Position(), "Data type incorrect: %s (expecting bool)", a.TypeName())
+			}
+			if (a.n != 0) != isAnd {
+				return a
+			}
+			b := y(fr)
+			if b.k != BoolKind {
+				fr.m.fail(ErrorMismatchDataType, e.Y.Position(), "Data type incorrect: %s (expecting bool)", b.TypeName())
+			}
+			return b
+		}
+	case syntax.OpCoalesce:
+		x, y := c.sub(e.X), c.sub(e.Y)
+		return func(fr *frame) Value {
+			if a := x(fr); a.k != UnitKind {
+				return a
+			}
+			return y(fr)
+		}
+	case syntax.OpIn, syntax.OpNotIn:
+		x, y := c.sub(e.X), c.sub(e.Y)
+		neg := op == syntax.OpNotIn
+		return func(fr *frame) Value {
+			a := x(fr)
+			b := y(fr)
+			return Bool(fr.m.contains(a, b, pos) != neg)
+		}
+	}
+	x := c.sub(e.X)
+	// Specializations for an integer constant on the right (n - 1, i < n…).
+	if lit, ok := e.Y.(*syntax.IntLit); ok {
+		k := lit.Value
+		kv := Int(k)
+		switch op {
+		case syntax.OpAdd:
+			return func(fr *frame) Value {
+				a := x(fr)
+				if a.k == IntKind {
+					if s := a.n + k; (a.n^s)&(k^s) >= 0 {
+						return Value{k: IntKind, n: s}
+					}
+				}
+				return fr.m.binop(op, a, kv, pos)
+			}
+		case syntax.OpSub:
+			return func(fr *frame) Value {
+				a := x(fr)
+				if a.k == IntKind {
+					if s := a.n - k; (a.n^k)&(a.n^s) >= 0 {
+						return Value{k: IntKind, n: s}
+					}
+				}
+				return fr.m.binop(op, a, kv, pos)
+			}
+		case syntax.OpLt:
+			return func(fr *frame) Value {
+				if a := x(fr); a.k == IntKind {
+					return Bool(a.n < k)
+				} else {
+					return fr.m.binop(op, a, kv, pos)
+				}
+			}
+		case syntax.OpLe:
+			return func(fr *frame) Value {
+				if a := x(fr); a.k == IntKind {
+					return Bool(a.n <= k)
+				} else {
+					return fr.m.binop(op, a, kv, pos)
+				}
+			}
+		case syntax.OpGt:
+			return func(fr *frame) Value {
+				if a := x(fr); a.k == IntKind {
+					return Bool(a.n > k)
+				} else {
+					return fr.m.binop(op, a, kv, pos)
+				}
+			}
+		case syntax.OpGe:
+			return func(fr *frame) Value {
+				if a := x(fr); a.k == IntKind {
+					return Bool(a.n >= k)
+				} else {
+					return fr.m.binop(op, a, kv, pos)
+				}
+			}
+		case syntax.OpEq:
+			return func(fr *frame) Value {
+				if a := x(fr); a.k == IntKind {
+					return Bool(a.n == k)
+				} else {
+					return fr.m.binop(op, a, kv, pos)
+				}
+			}
+		case syntax.OpNe:
+			return func(fr *frame) Value {
+				if a := x(fr); a.k == IntKind {
+					return Bool(a.n != k)
+				} else {
+					return fr.m.binop(op, a, kv, pos)
+				}
+			}
+		case syntax.OpMod:
+			if k > 0 {
+				return func(fr *frame) Value {
+					if a := x(fr); a.k == IntKind {
+						return Value{k: IntKind, n: a.n % k}
+					} else {
+						return fr.m.binop(op, a, kv, pos)
+					}
+				}
+			}
+		}
+	}
+	y := c.sub(e.Y)
+	switch op {
+	case syntax.OpAdd:
+		return func(fr *frame) Value {
+			a, b := x(fr), y(fr)
+			if a.k == IntKind && b.k == IntKind {
+				if s := a.n + b.n; (a.n^s)&(b.n^s) >= 0 {
+					return Value{k: IntKind, n: s}
+				}
+			} else if a.k == FloatKind && b.k == FloatKind {
+				return Float(a.Float() + b.Float())
+			} else if a.k == StringKind && b.k == StringKind {
+				return fr.m.addStrings(a, b.Str(), pos)
+			}
+			return fr.m.binop(op, a, b, pos)
+		}
+	case syntax.OpSub:
+		return func(fr *frame) Value {
+			a, b := x(fr), y(fr)
+			if a.k == IntKind && b.k == IntKind {
+				if s := a.n - b.n; (a.n^b.n)&(a.n^s) >= 0 {
+					return Value{k: IntKind, n: s}
+				}
+			} else if a.k == FloatKind && b.k == FloatKind {
+				return Float(a.Float() - b.Float())
+			}
+			return fr.m.binop(op, a, b, pos)
+		}
+	case syntax.OpMul:
+		return func(fr *frame) Value {
+			a, b := x(fr), y(fr)
+			if a.k == FloatKind && b.k == FloatKind {
+				return Float(a.Float() * b.Float())
+			}
+			return fr.m.binop(op, a, b, pos)
+		}
+	case syntax.OpLt, syntax.OpLe, syntax.OpGt, syntax.OpGe, syntax.OpEq, syntax.OpNe:
+		return func(fr *frame) Value {
+			a, b := x(fr), y(fr)
+			if a.k == IntKind && b.k == IntKind {
+				var r bool
+				switch op {
+				case syntax.OpLt:
+					r = a.n < b.n
+				case syntax.OpLe:
+					r = a.n <= b.n
+				case syntax.OpGt:
+					r = a.n > b.n
+				case syntax.OpGe:
+					r = a.n >= b.n
+				case syntax.OpEq:
+					r = a.n == b.n
+				default:
+					r = a.n != b.n
+				}
+				return Bool(r)
+			}
+			return fr.m.binop(op, a, b, pos)
+		}
+	}
+	return func(fr *frame) Value {
+		a, b := x(fr), y(fr)
+		return fr.m.binop(op, a, b, pos)
+	}
+}
+
+// cond compiles a condition that must be a bool.
+func (c *compiler) cond(e syntax.Expr) func(fr *frame) bool {
+	x := c.sub(e)
+	pos := e.Position()
+	return func(fr *frame) bool {
+		v := x(fr)
+		if v.k != BoolKind {
+			fr.m.fail(ErrorMismatchDataType, pos, "Data type incorrect: %s (expecting bool)", v.TypeName())
+		}
+		return v.n != 0
+	}
+}
+
+func (c *compiler) ifExpr(e *syntax.IfExpr) expr {
+	cond := c.cond(e.Cond)
+	then := c.block(e.Then)
+	var els expr
+	if e.Else != nil {
+		els = c.expr(e.Else)
+	}
+	if els == nil {
+		return func(fr *frame) Value {
+			if cond(fr) {
+				return then(fr)
+			}
+			return Value{}
+		}
+	}
+	return func(fr *frame) Value {
+		if cond(fr) {
+			return then(fr)
+		}
+		return els(fr)
+	}
+}
+
+type switchCase struct {
+	vals  []Value
+	rng   []*Range
+	guard func(fr *frame) bool
+	body  expr
+}
+
+func (c *compiler) switchExpr(e *syntax.SwitchExpr) expr {
+	x := c.sub(e.X)
+	cases := make([]switchCase, len(e.Cases))
+	for i, sc := range e.Cases {
+		var cs switchCase
+		for _, v := range sc.Values {
+			if b, ok := v.(*syntax.BinaryExpr); ok && (b.Op == syntax.OpRange || b.Op == syntax.OpRangeIncl) {
+				lo, _ := b.X.(*syntax.IntLit)
+				hi, _ := b.Y.(*syntax.IntLit)
+				if lo != nil && hi != nil {
+					cs.rng = append(cs.rng, &Range{Start: lo.Value, End: hi.Value, Inclusive: b.Op == syntax.OpRangeIncl})
+					continue
+				}
+			}
+			cs.vals = append(cs.vals, c.constValue(v))
+		}
+		if sc.Guard != nil {
+			cs.guard = c.cond(sc.Guard)
+		}
+		cs.body = c.expr(sc.Body)
+		cases[i] = cs
+	}
+	var def expr
+	if e.Default != nil {
+		def = c.expr(e.Default)
+	}
+	return func(fr *frame) Value {
+		v := x(fr)
+		for i := range cases {
+			cs := &cases[i]
+			hit := false
+			for _, cv := range cs.vals {
+				if switchEq(cv, v) {
+					hit = true
+					break
+				}
+			}
+			if !hit && v.k == IntKind {
+				for _, r := range cs.rng {
+					if r.Contains(v.n) {
+						hit = true
+						break
+					}
+				}
+			}
+			if hit && (cs.guard == nil || cs.guard(fr)) {
+				return cs.body(fr)
+			}
+		}
+		if def != nil {
+			return def(fr)
+		}
+		return Value{}
+	}
+}
+
+// switchEq matches a switch value: same type and equal (Rhai hashes the
+// value, so 1 does not match 1.0).
+func switchEq(a, b Value) bool {
+	if a.k != b.k {
+		return false
+	}
+	if a.k == FloatKind {
+		return a.n == b.n
+	}
+	return Equal(a, b)
+}
+
+// constValue evaluates a constant expression (switch case values) at compile
+// time.
+func (c *compiler) constValue(e syntax.Expr) Value {
+	switch e := e.(type) {
+	case *syntax.IntLit:
+		return Int(e.Value)
+	case *syntax.FloatLit:
+		return Float(e.Value)
+	case *syntax.BoolLit:
+		return Bool(e.Value)
+	case *syntax.CharLit:
+		return Char(e.Value)
+	case *syntax.StringLit:
+		return Str(e.Value)
+	case *syntax.UnitLit:
+		return Value{}
+	case *syntax.UnaryExpr:
+		v := c.constValue(e.X)
+		if e.Op == syntax.OpNeg {
+			if v.k == IntKind {
+				return Int(-v.n)
+			}
+			if v.k == FloatKind {
+				return Float(-v.Float())
+			}
+		}
+		return v
+	case *syntax.ArrayLit:
+		out := make([]Value, len(e.Elems))
+		for i, x := range e.Elems {
+			out[i] = c.constValue(x)
+		}
+		return NewArray(out)
+	case *syntax.MapLit:
+		mp := NewMapCap(len(e.Entries))
+		for _, en := range e.Entries {
+			mp.Set(en.Key, c.constValue(en.Value))
+		}
+		return MapOf(mp)
+	case *syntax.BinaryExpr:
+		if e.Op == syntax.OpRange || e.Op == syntax.OpRangeIncl {
+			a, b := c.constValue(e.X), c.constValue(e.Y)
+			return NewRange(a.n, b.n, e.Op == syntax.OpRangeIncl)
+		}
+	}
+	return Value{}
+}
+
+// Loops. A loop body runs with brkNonTail reset; break and continue set
+// frame.ctl (or panic when inside an expression, in which case the loop
+// recovers them per iteration).
+
+func (c *compiler) loopBody(b *syntax.Block) (expr, *loopCtx) {
+	lc := &loopCtx{}
+	fc := c.fc
+	fc.loops = append(fc.loops, lc)
+	saved := fc.brkNonTail
+	fc.brkNonTail = 0
+	body := c.block(b)
+	fc.brkNonTail = saved
+	fc.loops = fc.loops[:len(fc.loops)-1]
+	if lc.panics {
+		inner := body
+		body = func(fr *frame) (v Value) {
+			defer func() {
+				if r := recover(); r != nil {
+					if cp, ok := r.(*ctlPanic); ok && cp.kind != ctlReturn {
+						fr.ctl = cp.kind
+						fr.ret = cp.val
+						return
+					}
+					panic(r)
+				}
+			}()
+			return inner(fr)
+		}
+	}
+	return body, lc
+}
+
+// loopCtl handles frame.ctl after a loop body: done reports whether the
+// loop ends, with its value.
+func loopCtl(fr *frame) (done bool, v Value) {
+	switch fr.ctl {
+	case ctlBreak:
+		fr.ctl = ctlNone
+		v = fr.ret
+		fr.ret = Value{}
+		return true, v
+	case ctlContinue:
+		fr.ctl = ctlNone
+		fr.ret = Value{}
+		return false, Value{}
+	}
+	return true, Value{} // return: leave ctl set
+}
+
+func (c *compiler) whileExpr(e *syntax.WhileExpr) expr {
+	cond := c.cond(e.Cond)
+	body, _ := c.loopBody(e.Body)
+	pos := e.Pos
+	return func(fr *frame) Value {
+		m := fr.m
+		for {
+			m.fuel--
+			if m.fuel < m.check {
+				m.slow(pos)
+			}
+			if !cond(fr) {
+				return Value{}
+			}
+			body(fr)
+			if fr.ctl != ctlNone {
+				if done, v := loopCtl(fr); done {
+					return v
+				}
+			}
+		}
+	}
+}
+
+func (c *compiler) loopExpr(e *syntax.LoopExpr) expr {
+	body, _ := c.loopBody(e.Body)
+	pos := e.Pos
+	return func(fr *frame) Value {
+		m := fr.m
+		for {
+			m.fuel--
+			if m.fuel < m.check {
+				m.slow(pos)
+			}
+			body(fr)
+			if fr.ctl != ctlNone {
+				if done, v := loopCtl(fr); done {
+					return v
+				}
+			}
+		}
+	}
+}
+
+func (c *compiler) doExpr(e *syntax.DoExpr) expr {
+	body, _ := c.loopBody(e.Body)
+	cond := c.cond(e.Cond)
+	until := e.Until
+	pos := e.Pos
+	return func(fr *frame) Value {
+		m := fr.m
+		for {
+			m.fuel--
+			if m.fuel < m.check {
+				m.slow(pos)
+			}
+			body(fr)
+			if fr.ctl != ctlNone {
+				if done, v := loopCtl(fr); done {
+					return v
+				}
+			}
+			if cond(fr) == until {
+				return Value{}
+			}
+		}
+	}
+}
+
+func (c *compiler) forExpr(e *syntax.ForExpr) expr {
+	// Range literal: iterate without building a range value.
+	var lo, hi expr
+	incl := false
+	if b, ok := e.Iter.(*syntax.BinaryExpr); ok && (b.Op == syntax.OpRange || b.Op == syntax.OpRangeIncl) {
+		lo, hi = c.sub(b.X), c.sub(b.Y)
+		incl = b.Op == syntax.OpRangeIncl
+	}
+	var iter expr
+	if lo == nil {
+		iter = c.sub(e.Iter)
+	}
+	nv, next := c.openScope()
+	vref := c.declare(e.Var, false)
+	var cref varRef
+	hasCounter := e.Counter != nil
+	if hasCounter {
+		cref = c.declare(e.Counter, false)
+	}
+	body, _ := c.loopBody(e.Body)
+	c.closeScope(nv, next)
+	pos := e.Pos
+	iterPos := e.Iter.Position()
+
+	// set stores the loop variable (one shared cell for the whole loop when
+	// a closure captures it, as Rhai's loop variable is one variable).
+	set := func(fr *frame, ref varRef, v Value) {
+		if ref.kind == refCell {
+			if cl, ok := fr.slots[ref.slot].o.(*cell); ok && fr.slots[ref.slot].k == cellKind {
+				cl.v = v
+				return
+			}
+			fr.slots[ref.slot] = Value{k: cellKind, o: &cell{v: v}}
+			return
+		}
+		fr.slots[ref.slot] = v
+	}
+	vslot := vref.slot
+	plain := vref.kind == refSlot && !hasCounter
+	return func(fr *frame) Value {
+		m := fr.m
+		if vref.kind == refCell {
+			fr.slots[vslot] = Value{}
+		}
+		if cref.kind == refCell && hasCounter {
+			fr.slots[cref.slot] = Value{}
+		}
+		step := func(i int64, v Value) (bool, Value) {
+			m.fuel--
+			if m.fuel < m.check {
+				m.slow(pos)
+			}
+			set(fr, vref, v)
+			if hasCounter {
+				set(fr, cref, Int(i))
+			}
+			body(fr)
+			if fr.ctl != ctlNone {
+				return loopCtl(fr)
+			}
+			return false, Value{}
+		}
+		if lo != nil {
+			a, b := lo(fr), hi(fr)
+			if a.k != IntKind || b.k != IntKind {
+				r := m.binop(map[bool]syntax.Op{false: syntax.OpRange, true: syntax.OpRangeIncl}[incl], a, b, iterPos)
+				return m.forEach(fr, r, iterPos, step)
+			}
+			from, to := a.n, b.n
+			if !incl {
+				if to <= from {
+					return Value{}
+				}
+				to--
+			}
+			if to < from {
+				return Value{}
+			}
+			if plain {
+				for i := from; ; i++ {
+					m.fuel--
+					if m.fuel < m.check {
+						m.slow(pos)
+					}
+					fr.slots[vslot] = Value{k: IntKind, n: i}
+					body(fr)
+					if fr.ctl != ctlNone {
+						if done, v := loopCtl(fr); done {
+							return v
+						}
+					}
+					if i == to {
+						return Value{}
+					}
+				}
+			}
+			var n int64
+			for i := from; ; i++ {
+				if done, v := step(n, Int(i)); done {
+					return v
+				}
+				n++
+				if i == to {
+					return Value{}
+				}
+			}
+		}
+		return m.forEach(fr, iter(fr), iterPos, step)
+	}
+}
+
+// forEach iterates over a value: arrays (a snapshot of the elements, each
+// copied), strings (chars), blobs (bytes), ranges, maps are not iterable.
+func (m *machine) forEach(fr *frame, v Value, pos Pos, step func(int64, Value) (bool, Value)) Value {
+	switch v.k {
+	case ArrayKind:
+		elems := append([]Value(nil), v.Array().Elems...)
+		m.allocP(int64(len(elems))*ValueSize, pos)
+		for i, e := range elems {
+			if done, r := step(int64(i), e.Clone()); done {
+				return r
+			}
+		}
+	case StringKind:
+		var i int64
+		for _, r := range v.Str() {
+			if done, x := step(i, Char(r)); done {
+				return x
+			}
+			i++
+		}
+	case BlobKind:
+		b := append([]byte(nil), v.Blob().B...)
+		for i, x := range b {
+			if done, r := step(int64(i), Int(int64(x))); done {
+				return r
+			}
+		}
+	case RangeKind:
+		r := v.Range()
+		from, to := r.Start, r.End
+		if !r.Inclusive {
+			if to <= from {
+				return Value{}
+			}
+			to--
+		}
+		if to < from {
+			return Value{}
+		}
+		var n int64
+		for i := from; ; i++ {
+			if done, x := step(n, Int(i)); done {
+				return x
+			}
+			n++
+			if i == to {
+				break
+			}
+		}
+	default:
+		if fs := m.builtins.lookup("$iter"); fs != nil {
+			base := len(m.args)
+			m.args = append(m.args, v)
+			args := m.args[base : base+1 : base+1]
+			if fn := findBuiltin(fs, args); fn != nil {
+				it := m.invoke(fn, "$iter", args, pos)
+				m.args = m.args[:base]
+				if it.k == ArrayKind {
+					return m.forEach(fr, it, pos, step)
+				}
+			}
+			m.args = m.args[:base]
+		}
+		m.fail(ErrorFor, pos, "For loop expects iterable type")
+	}
+	return Value{}
+}
+
+func (c *compiler) closure(e *syntax.ClosureExpr) expr {
+	c.anonSeq++
+	fd := &funcDef{
+		name:    fmt.Sprintf("anon$%d_%d", e.Pos.Line, e.Pos.Col),
+		nparams: len(e.Params),
+		prog:    c.prog,
+		anon:    true,
+		pos:     e.Pos,
+	}
+	var body []syntax.Stmt
+	if b, ok := e.Body.(*syntax.Block); ok {
+		body = b.Stmts
+	} else {
+		body = []syntax.Stmt{&syntax.ExprStmt{X: e.Body}}
+	}
+	fc := c.compileFn(fd, c.fc, e.Params, body)
+	caps := fc.capList
+	pos := e.Pos
+	bytes := int64(64 + 8*len(caps))
+	return func(fr *frame) Value {
+		m := fr.m
+		m.allocP(bytes, pos)
+		fp := &FnPtr{Name: fd.name, fn: fd, mod: fr.mod}
+		if len(caps) > 0 {
+			fp.caps = make([]*cell, len(caps))
+			for i := range caps {
+				fp.caps[i] = m.captureCell(fr, &caps[i].from)
+			}
+		}
+		return Value{k: FnPtrKind, o: fp}
+	}
+}
+
+// captureCell returns the shared cell of a captured variable.
+func (m *machine) captureCell(fr *frame, r *varRef) *cell {
+	switch r.kind {
+	case refCell:
+		v := fr.slots[r.slot]
+		if cl, ok := v.o.(*cell); ok && v.k == cellKind {
+			cl.shared = true
+			return cl
+		}
+		cl := &cell{v: v, shared: true}
+		fr.slots[r.slot] = Value{k: cellKind, o: cl}
+		return cl
+	case refCap:
+		cl := fr.caps[r.slot]
+		cl.shared = true
+		return cl
+	case refSlot:
+		// only in pass 1
+		return &cell{v: fr.slots[r.slot]}
+	case refFree:
+		p := &fr.free[r.slot]
+		if p.k == cellKind {
+			cl := p.o.(*cell)
+			cl.shared = true
+			return cl
+		}
+		if p.k != undefKind {
+			cl := &cell{v: *p, shared: true}
+			*p = Value{k: cellKind, o: cl}
+			return cl
+		}
+		if q := m.freePtr(fr, r.slot); q != nil {
+			return &cell{v: *q, shared: true}
+		}
+		return &cell{v: Value{k: undefKind}}
+	default:
+		if q := m.lookupName(fr, r.name, false); q != nil {
+			return &cell{v: *q, shared: true}
+		}
+		return &cell{v: Value{k: undefKind}}
+	}
+}
