@@ -600,7 +600,8 @@ func (m *machine) try(fr *frame, body expr) (v Value, err *Error) {
 }
 
 // errorValue is what `catch (e)` binds: the thrown value, or for other
-// errors a map with the message and position (as Rhai does).
+// errors a map as Rhai builds it: message, error (the kind), line and
+// position (and source inside a module).
 func errorValue(e *Error) Value {
 	if e.Kind == ErrorRuntime && e.Err == nil {
 		return e.Value
@@ -614,7 +615,7 @@ func errorValue(e *Error) Value {
 		mp.Set("line", Int(int64(e.Pos.Line)))
 		mp.Set("position", Int(int64(e.Pos.Col)))
 	}
-	mp.Set("type", Str(string(e.Kind)))
+	mp.Set("error", Str(string(e.Kind)))
 	return MapOf(mp)
 }
 
