@@ -1,0 +1,275 @@
+// Package api is PiCloud's HTTP surface: the admin listener (health checks,
+// the admin API under /api/v1, the dashboard at /) and the public listener
+// where HTTP triggers answer under /{app}/.
+//
+// Call gin.SetMode(gin.ReleaseMode) in the binary before New: gin's mode is
+// process-wide, so this package leaves it alone.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/picloud/picloud/dashboard"
+)
+
+// Config configures a Server. The zero value serves health checks and the
+// dashboard, and is always ready.
+type Config struct {
+	// Logger receives one line per request and the server's own errors.
+	// Default: a logger that discards.
+	Logger *slog.Logger
+
+	// Ready lists what /readyz checks, in order; the server is ready when
+	// every check returns nil. Default: none.
+	Ready []Check
+
+	// CheckTimeout bounds each readiness check. Default: 2s.
+	CheckTimeout time.Duration
+
+	// ShutdownTimeout bounds the graceful shutdown: requests still running
+	// after it are cut off. Default: 30s.
+	ShutdownTimeout time.Duration
+
+	// Dashboard serves every admin path that no route claims.
+	// Default: dashboard.Handler().
+	Dashboard http.Handler
+}
+
+// Check is one readiness check: a nil error means ready.
+type Check struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+func (c Config) withDefaults() Config {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.CheckTimeout == 0 {
+		c.CheckTimeout = 2 * time.Second
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = 30 * time.Second
+	}
+	if c.Dashboard == nil {
+		c.Dashboard = dashboard.Handler()
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	if c.CheckTimeout < 0 {
+		return fmt.Errorf("api: Config.CheckTimeout %v: must not be negative", c.CheckTimeout)
+	}
+	if c.ShutdownTimeout < 0 {
+		return fmt.Errorf("api: Config.ShutdownTimeout %v: must not be negative", c.ShutdownTimeout)
+	}
+	for i, ch := range c.Ready {
+		if ch.Name == "" || ch.Check == nil {
+			return fmt.Errorf("api: Config.Ready[%d]: needs a Name and a Check", i)
+		}
+	}
+	return nil
+}
+
+// Server holds the handlers of both listeners.
+type Server struct {
+	cfg    Config
+	admin  *gin.Engine
+	public *gin.Engine
+}
+
+// New builds the handlers.
+func New(cfg Config) (*Server, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg}
+
+	s.admin = gin.New()
+	s.admin.Use(s.logRequests(), s.recoverPanics())
+	s.admin.GET("/healthz", s.healthz)
+	s.admin.HEAD("/healthz", s.healthz)
+	s.admin.GET("/readyz", s.readyz)
+	s.admin.HEAD("/readyz", s.readyz)
+	s.admin.NoRoute(s.adminFallback)
+
+	s.public = gin.New()
+	s.public.Use(s.logRequests(), s.recoverPanics())
+	s.public.NoRoute(func(c *gin.Context) {
+		problem(c, http.StatusNotFound, "not_found", fmt.Sprintf("no HTTP trigger matches %s %s", c.Request.Method, c.Request.URL.Path))
+	})
+	return s, nil
+}
+
+// Admin is the admin listener's handler.
+func (s *Server) Admin() http.Handler { return s.admin }
+
+// Public is the public listener's handler.
+func (s *Server) Public() http.Handler { return s.public }
+
+// Serve serves on both listeners until ctx is done, then shuts down
+// gracefully within Config.ShutdownTimeout. It closes the listeners. It
+// returns nil after a shutdown asked for by ctx, and the error when a
+// listener fails.
+func (s *Server) Serve(ctx context.Context, admin, public net.Listener) error {
+	log := s.cfg.Logger
+	errLog := slog.NewLogLogger(log.Handler(), slog.LevelWarn)
+	servers := []*http.Server{
+		{Handler: s.admin, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog},
+		{Handler: s.public, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog},
+	}
+	listeners := []net.Listener{admin, public}
+	failed := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() {
+			if err := srv.Serve(listeners[i]); !errors.Is(err, http.ErrServerClosed) {
+				failed <- fmt.Errorf("api: serve %s: %w", listeners[i].Addr(), err)
+				return
+			}
+			failed <- nil
+		}()
+	}
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-failed:
+	}
+	log.InfoContext(ctx, "shutting down the HTTP servers", slog.Duration("timeout", s.cfg.ShutdownTimeout))
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
+	defer cancel()
+	// Both at once: each waits for its own requests to finish.
+	shutdownErrs := make(chan error, len(servers))
+	for _, srv := range servers {
+		go func() {
+			err := srv.Shutdown(shutdownCtx)
+			if err != nil {
+				_ = srv.Close()
+				err = fmt.Errorf("api: shutdown: %w", err)
+			}
+			shutdownErrs <- err
+		}()
+	}
+	var errs []error
+	for range servers {
+		errs = append(errs, <-shutdownErrs)
+	}
+	// Wait for both serve goroutines; the one that failed already reported.
+	remaining := len(servers)
+	if serveErr != nil {
+		remaining--
+	}
+	for range remaining {
+		if err := <-failed; err != nil && serveErr == nil {
+			serveErr = err
+		}
+	}
+	return errors.Join(append([]error{serveErr}, errs...)...)
+}
+
+func (s *Server) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+func (s *Server) readyz(c *gin.Context) {
+	checks := make(map[string]string, len(s.cfg.Ready))
+	reason := ""
+	for _, ch := range s.cfg.Ready {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.CheckTimeout)
+		err := ch.Check(ctx)
+		cancel()
+		if err == nil {
+			checks[ch.Name] = "ok"
+			continue
+		}
+		checks[ch.Name] = err.Error()
+		if reason == "" {
+			reason = ch.Name + ": " + err.Error()
+		}
+	}
+	if reason != "" {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "reason": reason, "checks": checks})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready", "checks": checks})
+}
+
+// adminFallback sends unknown API paths a problem document and everything
+// else to the dashboard.
+func (s *Server) adminFallback(c *gin.Context) {
+	p := c.Request.URL.Path
+	if p == "/api" || len(p) > 4 && p[:5] == "/api/" {
+		problem(c, http.StatusNotFound, "not_found", fmt.Sprintf("no API route %s %s", c.Request.Method, p))
+		return
+	}
+	s.cfg.Dashboard.ServeHTTP(c.Writer, c.Request)
+}
+
+// problem answers with an RFC 9457 problem document carrying a stable code.
+func problem(c *gin.Context, status int, code, detail string) {
+	c.Header("Content-Type", "application/problem+json")
+	c.AbortWithStatusJSON(status, gin.H{
+		"type":   "about:blank",
+		"title":  http.StatusText(status),
+		"status": status,
+		"code":   code,
+		"detail": detail,
+	})
+}
+
+// logRequests logs every request once it is answered: health checks at
+// debug level, server errors at error level.
+func (s *Server) logRequests() gin.HandlerFunc {
+	log := s.cfg.Logger
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		status := c.Writer.Status()
+		level := slog.LevelInfo
+		switch {
+		case status >= 500:
+			level = slog.LevelError
+		case c.Request.URL.Path == "/healthz" || c.Request.URL.Path == "/readyz":
+			level = slog.LevelDebug
+		}
+		log.LogAttrs(c.Request.Context(), level, "request",
+			slog.String("method", c.Request.Method),
+			slog.String("path", c.Request.URL.Path),
+			slog.Int("status", status),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("remote", c.ClientIP()),
+		)
+	}
+}
+
+// recoverPanics turns a handler's panic into a logged 500.
+func (s *Server) recoverPanics() gin.HandlerFunc {
+	log := s.cfg.Logger
+	return func(c *gin.Context) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler { //nolint:errorlint // sentinel compared as net/http does
+				panic(v)
+			}
+			log.ErrorContext(c.Request.Context(), "handler panicked",
+				slog.String("method", c.Request.Method), slog.String("path", c.Request.URL.Path), slog.Any("panic", v))
+			if !c.Writer.Written() {
+				problem(c, http.StatusInternalServerError, "internal", "internal server error")
+			}
+		}()
+		c.Next()
+	}
+}
