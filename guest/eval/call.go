@@ -2,12 +2,14 @@ package eval
 
 import (
 	"strings"
+	"unsafe"
 
 	"github.com/picloud/picloud/guest/syntax"
 )
 
 // methodSite is a compiled method call x.name(args).
 type methodSite struct {
+	special bool // call or curry
 	name    string
 	nargs   int
 	pos     Pos
@@ -46,21 +48,25 @@ func typeMatches(t string, v Value) bool {
 	return v.TypeName() == t
 }
 
-// callMethod calls site on the receiver *recv (by reference); args are the
-// evaluated arguments (already copies).
-func (m *machine) callMethod(fr *frame, s *methodSite, recv *Value, ro bool, args []Value) Value {
+// callMethod calls site on the receiver *recv (by reference). a holds the
+// call's arguments after a free first slot (a[0]) for the receiver: builtins
+// get a with a[0] = *recv and their a[0] is written back.
+func (m *machine) callMethod(fr *frame, s *methodSite, recv *Value, ro bool, a []Value) Value {
 	pos := s.pos
-	switch s.name {
-	case "call":
-		if recv.k == FnPtrKind {
-			return m.callPtr(recv.FnPtr(), nil, false, args, nil, pos)
-		}
-		if len(args) > 0 && args[0].k == FnPtrKind {
-			return m.callPtr(args[0].FnPtr(), recv, ro, args[1:], nil, pos)
-		}
-	case "curry":
-		if recv.k == FnPtrKind {
-			return m.curry(recv.FnPtr(), args, pos)
+	args := a[1:]
+	if s.special {
+		switch s.name {
+		case "call":
+			if recv.k == FnPtrKind {
+				return m.callPtr(recv.FnPtr(), nil, false, args, nil, pos)
+			}
+			if len(args) > 0 && args[0].k == FnPtrKind {
+				return m.callPtr(args[0].FnPtr(), recv, ro, args[1:], nil, pos)
+			}
+		case "curry":
+			if recv.k == FnPtrKind {
+				return m.curry(recv.FnPtr(), args, pos)
+			}
 		}
 	}
 	if recv.k == MapKind {
@@ -78,28 +84,18 @@ func (m *machine) callMethod(fr *frame, s *methodSite, recv *Value, ro bool, arg
 		}
 	}
 	if s.builtin != nil {
-		base := len(m.args)
-		m.args = append(m.args, *recv)
-		m.args = append(m.args, args...)
-		a := m.args[base:len(m.args):len(m.args)]
+		a[0] = *recv
 		if fn := findBuiltin(s.builtin, a); fn != nil {
 			v := m.invoke(fn, s.name, a, pos)
 			if !ro {
 				*recv = a[0]
 			}
-			m.args = m.args[:base]
 			return v
 		}
-		m.args = m.args[:base]
 	}
 	if isIntrinsic(s.name) && !noMethodStyle(s.name) {
-		base := len(m.args)
-		m.args = append(m.args, *recv)
-		m.args = append(m.args, args...)
-		a := m.args[base:len(m.args):len(m.args)]
-		v := m.callIntrinsicDyn(s.name, a, pos)
-		m.args = m.args[:base]
-		return v
+		a[0] = *recv
+		return m.callIntrinsicDyn(s.name, a, pos)
 	}
 	all := append([]Value{*recv}, args...)
 	m.fail(ErrorFunctionNotFound, pos, "Function not found: %s", signature(s.name, all))
@@ -118,11 +114,11 @@ func (m *machine) curry(fp *FnPtr, args []Value, pos Pos) Value {
 	m.allocP(int64(64+len(args))*ValueSize, pos)
 	nf := &FnPtr{Name: fp.Name, fn: fp.fn, caps: fp.caps, mod: fp.mod}
 	nf.Curry = append(append([]Value(nil), fp.Curry...), args...)
-	return Value{k: FnPtrKind, o: nf}
+	return Value{k: FnPtrKind, p: unsafe.Pointer(nf)}
 }
 
 func (c *compiler) methodSite(name string, nargs int, pos Pos) *methodSite {
-	s := &methodSite{name: name, nargs: nargs, pos: pos}
+	s := &methodSite{name: name, nargs: nargs, pos: pos, special: name == "call" || name == "curry"}
 	for _, fd := range c.prog.funcs[name] {
 		if fd.nparams == nargs {
 			s.script = append(s.script, fd)
@@ -153,6 +149,19 @@ func (c *compiler) args(list []syntax.Expr) []expr {
 	return out
 }
 
+// evalRecvArgs evaluates args onto the scratch stack after a free slot for
+// a method's receiver and returns the slice (receiver slot first).
+func evalRecvArgs(fr *frame, args []expr) (int, []Value) {
+	m := fr.m
+	base := len(m.args)
+	m.args = append(m.args, Value{})
+	for _, a := range args {
+		v := a(fr)
+		m.args = append(m.args, v)
+	}
+	return base, m.args[base:len(m.args):len(m.args)]
+}
+
 // evalArgs evaluates args onto the scratch stack and returns them.
 func evalArgs(fr *frame, args []expr) (int, []Value) {
 	m := fr.m
@@ -176,7 +185,7 @@ func (c *compiler) methodCall(e *syntax.MethodCallExpr) expr {
 				if elvis && fr.slots[slot].k == UnitKind {
 					return Value{k: elvisKind}
 				}
-				base, a := evalArgs(fr, args)
+				base, a := evalRecvArgs(fr, args)
 				v := m.callMethod(fr, site, &fr.slots[slot], false, a)
 				m.args = m.args[:base]
 				return v
@@ -190,7 +199,7 @@ func (c *compiler) methodCall(e *syntax.MethodCallExpr) expr {
 					return Value{k: elvisKind}
 				}
 			}
-			base, a := evalArgs(fr, args)
+			base, a := evalRecvArgs(fr, args)
 			op := pathOp{kind: opMethod, site: site, args: a, pos: e.Pos}
 			m.modifyPath(fr, path, &op)
 			m.args = m.args[:base]
@@ -207,7 +216,7 @@ func (c *compiler) methodCall(e *syntax.MethodCallExpr) expr {
 		if elvis && r.k == UnitKind {
 			return Value{k: elvisKind}
 		}
-		base, a := evalArgs(fr, args)
+		base, a := evalRecvArgs(fr, args)
 		v := m.callMethod(fr, site, &r, false, a)
 		m.args = m.args[:base]
 		return v

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/picloud/picloud/guest/syntax"
 )
@@ -424,7 +425,7 @@ func (c *compiler) let(s *syntax.LetStmt) expr {
 	case refCell:
 		return func(fr *frame) Value {
 			v := val(fr)
-			fr.slots[slot] = Value{k: cellKind, o: &cell{v: v}}
+			fr.slots[slot] = Value{k: cellKind, p: unsafe.Pointer(&cell{v: v})}
 			if topConst {
 				fr.mod.consts[name] = v
 			}
@@ -516,7 +517,8 @@ func (c *compiler) throwStmt(s *syntax.ThrowStmt) expr {
 		if n := len(c.fc.catchSlots); n > 0 {
 			slot := c.fc.catchSlots[n-1]
 			return func(fr *frame) Value {
-				if e, ok := fr.slots[slot].o.(*Error); ok {
+				if fr.slots[slot].k == undefKind && fr.slots[slot].p != nil {
+					e := (*Error)(fr.slots[slot].p)
 					cp := *e
 					fr.m.raise(&cp)
 				}
@@ -564,11 +566,11 @@ func (c *compiler) tryStmt(s *syntax.TryStmt) expr {
 		if err == nil {
 			return v
 		}
-		fr.slots[errSlot] = Value{k: undefKind, o: err}
+		fr.slots[errSlot] = Value{k: undefKind, p: unsafe.Pointer(err)}
 		if varRef != nil {
 			ev := errorValue(err)
 			if varRef.kind == refCell {
-				fr.slots[varRef.slot] = Value{k: cellKind, o: &cell{v: ev}}
+				fr.slots[varRef.slot] = Value{k: cellKind, p: unsafe.Pointer(&cell{v: ev})}
 			} else if varRef.kind == refSlot {
 				fr.slots[varRef.slot] = ev
 			} else {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"unsafe"
 
 	"github.com/picloud/picloud/guest/syntax"
 )
@@ -153,7 +154,7 @@ func (c *compiler) readVar(ref varRef, pos Pos) expr {
 	case refSlot:
 		return func(fr *frame) Value { return fr.slots[slot] }
 	case refCell:
-		return func(fr *frame) Value { return fr.slots[slot].o.(*cell).v }
+		return func(fr *frame) Value { return (*cell)(fr.slots[slot].p).v }
 	case refCap:
 		return func(fr *frame) Value {
 			v := fr.caps[slot].v
@@ -166,7 +167,7 @@ func (c *compiler) readVar(ref varRef, pos Pos) expr {
 		return func(fr *frame) Value {
 			if v := fr.free[slot]; v.k != undefKind {
 				if v.k == cellKind {
-					return v.o.(*cell).v
+					return (*cell)(v.p).v
 				}
 				return v
 			}
@@ -732,6 +733,50 @@ func (c *compiler) doExpr(e *syntax.DoExpr) expr {
 	}
 }
 
+// forLoop is a compiled for loop.
+type forLoop struct {
+	vref, cref varRef
+	hasCounter bool
+	body       expr
+	pos        Pos
+}
+
+// set stores a loop variable (one shared cell for the whole loop when a
+// closure captures it, as Rhai's loop variable is one variable).
+func (l *forLoop) set(fr *frame, ref *varRef, v Value) {
+	if ref.kind == refCell {
+		if fr.slots[ref.slot].k == cellKind {
+			(*cell)(fr.slots[ref.slot].p).v = v
+			return
+		}
+		fr.slots[ref.slot] = Value{k: cellKind, p: unsafe.Pointer(&cell{v: v})}
+		return
+	}
+	fr.slots[ref.slot] = v
+}
+
+// step runs one iteration; done reports that the loop ends, with its value.
+func (l *forLoop) step(fr *frame, i int64, v Value) (bool, Value) {
+	m := fr.m
+	m.fuel--
+	if m.fuel < m.check {
+		m.slow(l.pos)
+	}
+	if l.vref.kind == refSlot {
+		fr.slots[l.vref.slot] = v
+	} else {
+		l.set(fr, &l.vref, v)
+	}
+	if l.hasCounter {
+		l.set(fr, &l.cref, Int(i))
+	}
+	l.body(fr)
+	if fr.ctl != ctlNone {
+		return loopCtl(fr)
+	}
+	return false, Value{}
+}
+
 func (c *compiler) forExpr(e *syntax.ForExpr) expr {
 	// Range literal: iterate without building a range value.
 	var lo, hi expr
@@ -745,128 +790,109 @@ func (c *compiler) forExpr(e *syntax.ForExpr) expr {
 		iter = c.sub(e.Iter)
 	}
 	nv, next := c.openScope()
-	vref := c.declare(e.Var, false)
-	var cref varRef
-	hasCounter := e.Counter != nil
-	if hasCounter {
-		cref = c.declare(e.Counter, false)
+	l := &forLoop{pos: e.Pos}
+	l.vref = c.declare(e.Var, false)
+	l.hasCounter = e.Counter != nil
+	if l.hasCounter {
+		l.cref = c.declare(e.Counter, false)
 	}
-	body, _ := c.loopBody(e.Body)
+	l.body, _ = c.loopBody(e.Body)
 	c.closeScope(nv, next)
 	pos := e.Pos
 	iterPos := e.Iter.Position()
-
-	// set stores the loop variable (one shared cell for the whole loop when
-	// a closure captures it, as Rhai's loop variable is one variable).
-	set := func(fr *frame, ref varRef, v Value) {
-		if ref.kind == refCell {
-			if cl, ok := fr.slots[ref.slot].o.(*cell); ok && fr.slots[ref.slot].k == cellKind {
-				cl.v = v
-				return
-			}
-			fr.slots[ref.slot] = Value{k: cellKind, o: &cell{v: v}}
-			return
-		}
-		fr.slots[ref.slot] = v
+	body := l.body
+	vslot := l.vref.slot
+	plain := l.vref.kind == refSlot && !l.hasCounter
+	rangeOp := syntax.OpRange
+	if incl {
+		rangeOp = syntax.OpRangeIncl
 	}
-	vslot := vref.slot
-	plain := vref.kind == refSlot && !hasCounter
 	return func(fr *frame) Value {
 		m := fr.m
-		if vref.kind == refCell {
+		if l.vref.kind == refCell {
 			fr.slots[vslot] = Value{}
 		}
-		if cref.kind == refCell && hasCounter {
-			fr.slots[cref.slot] = Value{}
+		if l.hasCounter && l.cref.kind == refCell {
+			fr.slots[l.cref.slot] = Value{}
 		}
-		step := func(i int64, v Value) (bool, Value) {
-			m.fuel--
-			if m.fuel < m.check {
-				m.slow(pos)
-			}
-			set(fr, vref, v)
-			if hasCounter {
-				set(fr, cref, Int(i))
-			}
-			body(fr)
-			if fr.ctl != ctlNone {
-				return loopCtl(fr)
-			}
-			return false, Value{}
+		if lo == nil {
+			return m.forEach(fr, l, iter(fr), iterPos)
 		}
-		if lo != nil {
-			a, b := lo(fr), hi(fr)
-			if a.k != IntKind || b.k != IntKind {
-				r := m.binop(map[bool]syntax.Op{false: syntax.OpRange, true: syntax.OpRangeIncl}[incl], a, b, iterPos)
-				return m.forEach(fr, r, iterPos, step)
-			}
-			from, to := a.n, b.n
-			if !incl {
-				if to <= from {
-					return Value{}
-				}
-				to--
-			}
-			if to < from {
+		a, b := lo(fr), hi(fr)
+		if a.k != IntKind || b.k != IntKind {
+			return m.forEach(fr, l, m.binop(rangeOp, a, b, iterPos), iterPos)
+		}
+		from, to := a.n, b.n
+		if !incl {
+			if to <= from {
 				return Value{}
 			}
-			if plain {
-				for i := from; ; i++ {
-					m.fuel--
-					if m.fuel < m.check {
-						m.slow(pos)
-					}
-					fr.slots[vslot] = Value{k: IntKind, n: i}
-					body(fr)
-					if fr.ctl != ctlNone {
-						if done, v := loopCtl(fr); done {
-							return v
-						}
-					}
-					if i == to {
-						return Value{}
-					}
-				}
-			}
-			var n int64
+			to--
+		}
+		if to < from {
+			return Value{}
+		}
+		if plain {
 			for i := from; ; i++ {
-				if done, v := step(n, Int(i)); done {
-					return v
+				m.fuel--
+				if m.fuel < m.check {
+					m.slow(pos)
 				}
-				n++
+				fr.slots[vslot] = Value{k: IntKind, n: i}
+				body(fr)
+				if fr.ctl != ctlNone {
+					if done, v := loopCtl(fr); done {
+						return v
+					}
+				}
 				if i == to {
 					return Value{}
 				}
 			}
 		}
-		return m.forEach(fr, iter(fr), iterPos, step)
+		var n int64
+		for i := from; ; i++ {
+			if done, v := l.step(fr, n, Int(i)); done {
+				return v
+			}
+			n++
+			if i == to {
+				return Value{}
+			}
+		}
 	}
 }
 
-// forEach iterates over a value: arrays (a snapshot of the elements, each
-// copied), strings (chars), blobs (bytes), ranges, maps are not iterable.
-func (m *machine) forEach(fr *frame, v Value, pos Pos, step func(int64, Value) (bool, Value)) Value {
+// forEach iterates over a value: arrays (elements copied; the loop runs over
+// the elements present when it starts), strings (chars), blobs (bytes) and
+// ranges. Maps are not iterable (use keys() or values()).
+func (m *machine) forEach(fr *frame, l *forLoop, v Value, pos Pos) Value {
 	switch v.k {
 	case ArrayKind:
-		elems := append([]Value(nil), v.Array().Elems...)
-		m.allocP(int64(len(elems))*ValueSize, pos)
-		for i, e := range elems {
-			if done, r := step(int64(i), e.Clone()); done {
+		arr := v.Array()
+		n := len(arr.Elems)
+		for i := 0; i < n && i < len(arr.Elems); i++ {
+			e := arr.Elems[i]
+			if e.k >= ArrayKind && e.k <= BlobKind {
+				e = m.cloneValue(e, pos)
+			}
+			if done, r := l.step(fr, int64(i), e); done {
 				return r
 			}
 		}
 	case StringKind:
 		var i int64
 		for _, r := range v.Str() {
-			if done, x := step(i, Char(r)); done {
+			if done, x := l.step(fr, i, Char(r)); done {
 				return x
 			}
 			i++
 		}
 	case BlobKind:
-		b := append([]byte(nil), v.Blob().B...)
-		for i, x := range b {
-			if done, r := step(int64(i), Int(int64(x))); done {
+		b := v.Blob()
+		n := len(b.B)
+		for i := 0; i < n && i < len(b.B); i++ {
+			if done, r := l.step(fr, int64(i), Int(int64(b.B[i]))); done {
 				return r
 			}
 		}
@@ -884,7 +910,7 @@ func (m *machine) forEach(fr *frame, v Value, pos Pos, step func(int64, Value) (
 		}
 		var n int64
 		for i := from; ; i++ {
-			if done, x := step(n, Int(i)); done {
+			if done, x := l.step(fr, n, Int(i)); done {
 				return x
 			}
 			n++
@@ -901,7 +927,7 @@ func (m *machine) forEach(fr *frame, v Value, pos Pos, step func(int64, Value) (
 				it := m.invoke(fn, "$iter", args, pos)
 				m.args = m.args[:base]
 				if it.k == ArrayKind {
-					return m.forEach(fr, it, pos, step)
+					return m.forEach(fr, l, it, pos)
 				}
 			}
 			m.args = m.args[:base]
@@ -940,7 +966,7 @@ func (c *compiler) closure(e *syntax.ClosureExpr) expr {
 				fp.caps[i] = m.captureCell(fr, &caps[i].from)
 			}
 		}
-		return Value{k: FnPtrKind, o: fp}
+		return Value{k: FnPtrKind, p: unsafe.Pointer(fp)}
 	}
 }
 
@@ -949,12 +975,13 @@ func (m *machine) captureCell(fr *frame, r *varRef) *cell {
 	switch r.kind {
 	case refCell:
 		v := fr.slots[r.slot]
-		if cl, ok := v.o.(*cell); ok && v.k == cellKind {
+		if v.k == cellKind {
+			cl := (*cell)(v.p)
 			cl.shared = true
 			return cl
 		}
 		cl := &cell{v: v, shared: true}
-		fr.slots[r.slot] = Value{k: cellKind, o: cl}
+		fr.slots[r.slot] = Value{k: cellKind, p: unsafe.Pointer(cl)}
 		return cl
 	case refCap:
 		cl := fr.caps[r.slot]
@@ -966,13 +993,13 @@ func (m *machine) captureCell(fr *frame, r *varRef) *cell {
 	case refFree:
 		p := &fr.free[r.slot]
 		if p.k == cellKind {
-			cl := p.o.(*cell)
+			cl := (*cell)(p.p)
 			cl.shared = true
 			return cl
 		}
 		if p.k != undefKind {
 			cl := &cell{v: *p, shared: true}
-			*p = Value{k: cellKind, o: cl}
+			*p = Value{k: cellKind, p: unsafe.Pointer(cl)}
 			return cl
 		}
 		if q := m.freePtr(fr, r.slot); q != nil {

@@ -34,13 +34,13 @@ func (c *compiler) intrinsic(e *syntax.CallExpr) expr {
 			return func(fr *frame) Value {
 				switch ref.kind {
 				case refCell:
-					cl, ok := fr.slots[ref.slot].o.(*cell)
-					return Bool(ok && cl.shared)
+					cl := (*cell)(fr.slots[ref.slot].p)
+					return Bool(fr.slots[ref.slot].k == cellKind && cl.shared)
 				case refCap:
 					return Bool(true)
 				case refFree:
 					if fr.free[ref.slot].k == cellKind {
-						return Bool(fr.free[ref.slot].o.(*cell).shared)
+						return Bool((*cell)(fr.free[ref.slot].p).shared)
 					}
 				}
 				return Bool(false)
@@ -272,7 +272,7 @@ func (c *compiler) assign(s *syntax.AssignStmt) expr {
 			var p *Value
 			switch ref.kind {
 			case refCell:
-				p = &fr.slots[slot].o.(*cell).v
+				p = &(*cell)(fr.slots[slot].p).v
 			case refCap:
 				p = &fr.caps[slot].v
 				if p.k == undefKind {

@@ -412,8 +412,8 @@ func (m *machine) binop(op syntax.Op, a, b Value, pos Pos) Value {
 			return true
 		})
 		m.checkLenP(MapKind, out.Len(), pos)
-		m.allocP(Value{k: MapKind, o: out}.Size(), pos)
-		return Value{k: MapKind, o: out}
+		m.allocP(Value{k: MapKind, p: unsafe.Pointer(out)}.Size(), pos)
+		return Value{k: MapKind, p: unsafe.Pointer(out)}
 	case (op == syntax.OpEq || op == syntax.OpNe) && a.k == b.k:
 		switch a.k {
 		case ArrayKind, MapKind, BlobKind, RangeKind, FnPtrKind, TimestampKind:
@@ -492,7 +492,7 @@ func (m *machine) addStrings(a Value, b string, pos Pos) Value {
 		m.fail(ErrorDataTooLarge, pos, "Length of string too large")
 	}
 	buf := m.appendBuf
-	if a.n > 0 && len(buf) == int(a.n) && a.o.(unsafe.Pointer) == unsafe.Pointer(unsafe.SliceData(buf)) && cap(buf)-len(buf) >= len(b) {
+	if a.n > 0 && len(buf) == int(a.n) && a.p == unsafe.Pointer(unsafe.SliceData(buf)) && cap(buf)-len(buf) >= len(b) {
 		buf = append(buf, b...)
 	} else {
 		if a.n == 0 && n < 32 {
@@ -509,7 +509,7 @@ func (m *machine) addStrings(a Value, b string, pos Pos) Value {
 		buf = nb
 	}
 	m.appendBuf = buf
-	return Value{k: StringKind, n: int64(n), o: unsafe.Pointer(unsafe.SliceData(buf))}
+	return Value{k: StringKind, n: int64(n), p: unsafe.Pointer(unsafe.SliceData(buf))}
 }
 
 // unop applies a unary operator.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"unsafe"
 )
 
 // expr is a compiled expression or statement: the evaluator is a tree of Go
@@ -287,7 +288,7 @@ func (m *machine) newFrame(d int, fd *funcDef, pos Pos) *frame {
 func (m *machine) enter(f *frame, d int) Value {
 	fd := f.fn
 	for _, i := range fd.cellParams {
-		f.slots[i] = Value{k: cellKind, o: &cell{v: f.slots[i]}}
+		f.slots[i] = Value{k: cellKind, p: unsafe.Pointer(&cell{v: f.slots[i]})}
 	}
 	saved := m.depth
 	m.depth = d
@@ -560,7 +561,7 @@ func (m *machine) fnArities(fnv Value) []int {
 func (m *machine) freePtr(fr *frame, idx int) *Value {
 	if p := &fr.free[idx]; p.k != undefKind {
 		if p.k == cellKind {
-			return &p.o.(*cell).v
+			return &(*cell)(p.p).v
 		}
 		return p
 	}
@@ -601,7 +602,7 @@ func (m *machine) snapshotPtr(o *outerScope, name string) *Value {
 		p := &o.fr.free[idx]
 		if p.k != undefKind {
 			if p.k == cellKind {
-				return &p.o.(*cell).v
+				return &(*cell)(p.p).v
 			}
 			return p
 		}
@@ -615,8 +616,8 @@ func (fr *frame) refPtr(r *varRef) *Value {
 	case refSlot:
 		return &fr.slots[r.slot]
 	case refCell:
-		c, ok := fr.slots[r.slot].o.(*cell)
-		if !ok {
+		c := (*cell)(fr.slots[r.slot].p)
+		if fr.slots[r.slot].k != cellKind {
 			return nil
 		}
 		return &c.v

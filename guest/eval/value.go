@@ -51,7 +51,7 @@ func (k Kind) String() string {
 type Value struct {
 	k Kind
 	n int64 // Int; Bool (0/1); Char (rune); Float (bits); Timestamp (nanos); String (byte length)
-	o any   // unsafe.Pointer to the bytes for String; *Array, *Map, *Blob, *FnPtr, *Range
+	p unsafe.Pointer // String: the bytes; *Array, *Map, *Blob, *FnPtr, *Range; internal kinds: *cell, *Error
 }
 
 // Unit returns () (the zero Value).
@@ -78,39 +78,41 @@ func Char(r rune) Value { return Value{k: CharKind, n: int64(r)} }
 
 // Str returns a string value; the Go string is shared, never copied.
 func Str(s string) Value {
-	return Value{k: StringKind, n: int64(len(s)), o: unsafe.Pointer(unsafe.StringData(s))}
+	return Value{k: StringKind, n: int64(len(s)), p: unsafe.Pointer(unsafe.StringData(s))}
 }
 
 // Timestamp returns a timestamp value from nanoseconds on a monotonic clock.
 func Timestamp(nanos int64) Value { return Value{k: TimestampKind, n: nanos} }
 
 // NewArray returns an array value owning elems (not copied).
-func NewArray(elems []Value) Value { return Value{k: ArrayKind, o: &Array{Elems: elems}} }
+func NewArray(elems []Value) Value {
+	return Value{k: ArrayKind, p: unsafe.Pointer(&Array{Elems: elems})}
+}
 
 // ArrayOf returns an array value for an existing *Array (shared, not copied).
-func ArrayOf(a *Array) Value { return Value{k: ArrayKind, o: a} }
+func ArrayOf(a *Array) Value { return Value{k: ArrayKind, p: unsafe.Pointer(a)} }
 
 // NewMap returns an empty map value.
-func NewMap() Value { return Value{k: MapKind, o: &Map{}} }
+func NewMap() Value { return Value{k: MapKind, p: unsafe.Pointer(&Map{})} }
 
 // MapOf returns a map value for an existing *Map (shared, not copied).
-func MapOf(m *Map) Value { return Value{k: MapKind, o: m} }
+func MapOf(m *Map) Value { return Value{k: MapKind, p: unsafe.Pointer(m)} }
 
 // NewBlob returns a blob value owning b (not copied).
-func NewBlob(b []byte) Value { return Value{k: BlobKind, o: &Blob{B: b}} }
+func NewBlob(b []byte) Value { return Value{k: BlobKind, p: unsafe.Pointer(&Blob{B: b})} }
 
 // BlobOf returns a blob value for an existing *Blob (shared, not copied).
-func BlobOf(b *Blob) Value { return Value{k: BlobKind, o: b} }
+func BlobOf(b *Blob) Value { return Value{k: BlobKind, p: unsafe.Pointer(b)} }
 
 // NewFnPtr returns a function pointer to the function called name.
-func NewFnPtr(name string) Value { return Value{k: FnPtrKind, o: &FnPtr{Name: name}} }
+func NewFnPtr(name string) Value { return Value{k: FnPtrKind, p: unsafe.Pointer(&FnPtr{Name: name})} }
 
 // FnPtrOf returns a function-pointer value for an existing *FnPtr.
-func FnPtrOf(f *FnPtr) Value { return Value{k: FnPtrKind, o: f} }
+func FnPtrOf(f *FnPtr) Value { return Value{k: FnPtrKind, p: unsafe.Pointer(f)} }
 
 // NewRange returns the range start..end, or start..=end when inclusive.
 func NewRange(start, end int64, inclusive bool) Value {
-	return Value{k: RangeKind, o: &Range{Start: start, End: end, Inclusive: inclusive}}
+	return Value{k: RangeKind, p: unsafe.Pointer(&Range{Start: start, End: end, Inclusive: inclusive})}
 }
 
 // Accessors. Each assumes the value has the matching kind (check Kind first);
@@ -142,37 +144,47 @@ func (v Value) Str() string {
 	if v.k != StringKind || v.n == 0 {
 		return ""
 	}
-	return unsafe.String((*byte)(v.o.(unsafe.Pointer)), int(v.n))
+	return unsafe.String((*byte)(v.p), int(v.n))
 }
 
 // Array returns the array of an Array value (nil for other kinds).
 func (v Value) Array() *Array {
-	a, _ := v.o.(*Array)
-	return a
+	if v.k != ArrayKind {
+		return nil
+	}
+	return (*Array)(v.p)
 }
 
 // Map returns the map of a Map value (nil for other kinds).
 func (v Value) Map() *Map {
-	m, _ := v.o.(*Map)
-	return m
+	if v.k != MapKind {
+		return nil
+	}
+	return (*Map)(v.p)
 }
 
 // Blob returns the blob of a Blob value (nil for other kinds).
 func (v Value) Blob() *Blob {
-	b, _ := v.o.(*Blob)
-	return b
+	if v.k != BlobKind {
+		return nil
+	}
+	return (*Blob)(v.p)
 }
 
 // FnPtr returns the function pointer of a FnPtr value (nil for other kinds).
 func (v Value) FnPtr() *FnPtr {
-	f, _ := v.o.(*FnPtr)
-	return f
+	if v.k != FnPtrKind {
+		return nil
+	}
+	return (*FnPtr)(v.p)
 }
 
 // Range returns the range of a Range value (nil for other kinds).
 func (v Value) Range() *Range {
-	r, _ := v.o.(*Range)
-	return r
+	if v.k != RangeKind {
+		return nil
+	}
+	return (*Range)(v.p)
 }
 
 // AsFloat returns an Int or Float value as float64; ok is false for other kinds.
@@ -199,12 +211,12 @@ func (v Value) TypeName() string {
 func (v Value) Clone() Value {
 	switch v.k {
 	case ArrayKind:
-		return Value{k: ArrayKind, o: v.Array().Clone()}
+		return Value{k: ArrayKind, p: unsafe.Pointer(v.Array().Clone())}
 	case MapKind:
-		return Value{k: MapKind, o: v.Map().Clone()}
+		return Value{k: MapKind, p: unsafe.Pointer(v.Map().Clone())}
 	case BlobKind:
 		b := v.Blob()
-		return Value{k: BlobKind, o: &Blob{B: append([]byte(nil), b.B...)}}
+		return Value{k: BlobKind, p: unsafe.Pointer(&Blob{B: append([]byte(nil), b.B...)})}
 	}
 	return v
 }
