@@ -50,7 +50,7 @@ func (k Kind) String() string {
 // integers, floats, booleans and chars never allocate. The zero Value is ().
 type Value struct {
 	k Kind
-	n int64 // Int; Bool (0/1); Char (rune); Float (bits); Timestamp (nanos); String (byte length)
+	n int64          // Int; Bool (0/1); Char (rune); Float (bits); Timestamp (nanos); String (byte length)
 	p unsafe.Pointer // String: the bytes; *Array, *Map, *Blob, *FnPtr, *Range; internal kinds: *cell, *Error
 }
 
