@@ -1,0 +1,41 @@
+package stdlib
+
+import "github.com/picloud/picloud/guest/eval"
+
+// Type names and text, after Rhai's packages/string_basic.rs: to_string
+// gives the display text (print's), to_debug the debug text (debug's:
+// strings quoted, () as "()"). The evaluator calls type_of, print and debug
+// directly; they are registered here too for method calls (x.type_of())
+// and function pointers (Fn("print")).
+func registerConv(l lib) {
+	l.fn("type_of", "*", func(c *eval.Call, a []eval.Value) (eval.Value, error) {
+		return eval.Str(a[0].TypeName()), nil
+	})
+	l.fn("to_string", "*", func(c *eval.Call, a []eval.Value) (eval.Value, error) {
+		s, err := display(c, a[0])
+		if err != nil {
+			return eval.Value{}, err
+		}
+		return str(c, s)
+	})
+	l.fn("to_debug", "*", func(c *eval.Call, a []eval.Value) (eval.Value, error) {
+		if err := c.Charge(a[0].Size() / bytesPerFuel); err != nil {
+			return eval.Value{}, err
+		}
+		return str(c, a[0].DebugString())
+	})
+	l.fn("print", "*", func(c *eval.Call, a []eval.Value) (eval.Value, error) {
+		s, err := display(c, a[0])
+		if err == nil {
+			c.Print(s)
+		}
+		return eval.Value{}, err
+	})
+	l.fn("debug", "*", func(c *eval.Call, a []eval.Value) (eval.Value, error) {
+		if err := c.Charge(a[0].Size() / bytesPerFuel); err != nil {
+			return eval.Value{}, err
+		}
+		c.Debug(a[0].DebugString())
+		return eval.Value{}, nil
+	})
+}
