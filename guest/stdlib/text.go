@@ -198,7 +198,7 @@ func splitN(s, pat string, n int) []string {
 	out := []string{""}
 	rest := s
 	for rest != "" {
-		if n > 0 && len(out) == n-1 {
+		if n > 0 && len(out) >= n-1 {
 			break
 		}
 		_, w := utf8.DecodeRuneInString(rest)
@@ -223,7 +223,7 @@ func rsplitN(s, pat string, n int) []string {
 	if pat == "" {
 		out = append(out, "")
 		for rest != "" {
-			if n > 0 && len(out) == n-1 {
+			if n > 0 && len(out) >= n-1 {
 				break
 			}
 			_, w := utf8.DecodeLastRuneInString(rest)
