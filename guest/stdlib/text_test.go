@@ -43,9 +43,9 @@ func TestCaseMapping(t *testing.T) {
 		{"ÄÖÜ éà", "ÄÖÜ ÉÀ", "äöü éà"},
 		{"ΣΑΣ", "ΣΑΣ", "σας"},
 		{"ΣΑΣ ΣΑΣ.", "ΣΑΣ ΣΑΣ.", "σας σας."},
-		{"Σ", "Σ", "σ"},            // alone: not preceded by a cased letter
-		{"AΣ'", "AΣ'", "aς'"},      // a case-ignorable apostrophe after it
-		{"AΣB", "AΣB", "aσb"},      // inside a word
+		{"Σ", "Σ", "σ"},       // alone: not preceded by a cased letter
+		{"AΣ'", "AΣ'", "aς'"}, // a case-ignorable apostrophe after it
+		{"AΣB", "AΣB", "aσb"}, // inside a word
 		{"İstanbul", "İSTANBUL", "i̇stanbul"},
 		{"ﬁ", "FI", "ﬁ"},
 		{"ǅ", "Ǆ", "ǆ"},
