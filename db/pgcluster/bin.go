@@ -27,8 +27,15 @@ func findBinDir(binDir, want, glob string) (string, error) {
 		}
 		return binDir, nil
 	}
-	if p, err := exec.LookPath("initdb"); err == nil && hasServer(filepath.Dir(p)) {
-		return filepath.Dir(p), nil
+	if p, err := exec.LookPath("initdb"); err == nil {
+		// Follow links (/usr/local/bin/initdb -> /usr/lib/postgresql/15/bin/initdb)
+		// to the directory that holds the whole installation.
+		if real, err := filepath.EvalSymlinks(p); err == nil && hasServer(filepath.Dir(real)) {
+			return filepath.Dir(real), nil
+		}
+		if hasServer(filepath.Dir(p)) {
+			return filepath.Dir(p), nil
+		}
 	}
 	dirs, _ := filepath.Glob(glob)
 	type candidate struct {

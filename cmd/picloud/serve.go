@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/spf13/cobra"
+
+	"github.com/picloud/picloud/api"
+	"github.com/picloud/picloud/db/migrations"
+)
+
+type serveOptions struct {
+	addr            string
+	publicAddr      string
+	shutdownTimeout time.Duration
+}
+
+func newServeCmd(c *cli) *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the PiCloud server",
+		Long: `Run the PiCloud server: the admin listener (API, dashboard, /healthz,
+/readyz) and the public listener for HTTP triggers.
+
+Without a database URL it runs a private PostgreSQL cluster from the server
+binaries installed on the machine, in the pg/ folder of the data directory
+(as the "postgres" system user when started as root), and stops it on exit.
+Migrations run at every start.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return c.serve(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "admin listener address: API, dashboard, health checks")
+	f.StringVar(&o.publicAddr, "public-addr", ":8081", "public listener address: HTTP triggers")
+	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for running requests")
+	return cmd
+}
+
+func (c *cli) serve(ctx context.Context, o serveOptions) (err error) {
+	log := c.logger
+	// Listeners first: a port in use fails before anything starts.
+	admin, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("admin listener: %w: choose a free address with --addr (PICLOUD_ADDR)", err)
+	}
+	defer admin.Close()
+	public, err := net.Listen("tcp", o.publicAddr)
+	if err != nil {
+		return fmt.Errorf("public listener: %w: choose a free address with --public-addr (PICLOUD_PUBLIC_ADDR)", err)
+	}
+	defer public.Close()
+
+	db, err := c.openDatabase(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, db.close(ctx, log)) }()
+
+	m, err := migrations.New(db.pool, migrations.Config{Logger: log.With("component", "migrations")})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	applied, err := m.Up(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) > 0 {
+		log.InfoContext(ctx, "migrated the database", slog.Int("applied", len(applied)), slog.Int64("version", m.Latest()))
+	}
+
+	gin.SetMode(gin.ReleaseMode)
+	srv, err := api.New(api.Config{
+		Logger:          log.With("component", "api"),
+		ShutdownTimeout: o.shutdownTimeout,
+		Ready: []api.Check{
+			{Name: "database", Check: db.pool.Ping},
+			{Name: "migrations", Check: m.CheckCurrent},
+		},
+	})
+	if err != nil {
+		return err
+	}
+	log.InfoContext(ctx, "ready",
+		slog.String("admin", "http://"+admin.Addr().String()),
+		slog.String("public", "http://"+public.Addr().String()),
+		slog.Bool("embedded_database", db.cluster != nil))
+	return srv.Serve(ctx, admin, public)
+}
