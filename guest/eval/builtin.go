@@ -164,6 +164,11 @@ func (c *Call) Alloc(bytes int64) error {
 // Limits returns the run's limits.
 func (c *Call) Limits() Limits { return c.m.limits }
 
+// Poll checks at once what the evaluator otherwise checks every few thousand
+// steps: the host's cancellation (ErrorTerminated) and the fuel budget. A
+// builtin that waits, such as sleep, calls it between waits.
+func (c *Call) Poll() error { return c.m.catch(func() { c.m.slow(c.pos) }) }
+
 // CheckString fails with ErrorDataTooLarge when a string of n bytes exceeds
 // Limits.MaxStringLen.
 func (c *Call) CheckString(n int) error { return c.m.checkLen(StringKind, n, c.pos) }

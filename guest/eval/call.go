@@ -9,6 +9,7 @@ import (
 
 // methodSite is a compiled method call x.name(args).
 type methodSite struct {
+	fast    bool // only a builtin can match (no script function, not call/curry)
 	special bool // call or curry
 	name    string
 	nargs   int
@@ -52,6 +53,20 @@ func typeMatches(t string, v Value) bool {
 // call's arguments after a free first slot (a[0]) for the receiver: builtins
 // get a with a[0] = *recv and their a[0] is written back.
 func (m *machine) callMethod(fr *frame, s *methodSite, recv *Value, ro bool, a []Value) Value {
+	if s.fast && recv.k != MapKind {
+		a[0] = *recv
+		if fn := findBuiltin(s.builtin, a); fn != nil {
+			v := m.invoke(fn, s.name, a, s.pos)
+			if !ro {
+				*recv = a[0]
+			}
+			return v
+		}
+	}
+	return m.callMethodSlow(fr, s, recv, ro, a)
+}
+
+func (m *machine) callMethodSlow(fr *frame, s *methodSite, recv *Value, ro bool, a []Value) Value {
 	pos := s.pos
 	args := a[1:]
 	if s.special {
@@ -138,6 +153,7 @@ func (c *compiler) methodSite(name string, nargs int, pos Pos) *methodSite {
 	if fs := c.builtins.lookup(name); fs != nil && len(fs.arity(nargs+1)) > 0 {
 		s.builtin = fs
 	}
+	s.fast = s.builtin != nil && len(s.script) == 0 && !s.special
 	return s
 }
 
@@ -306,7 +322,7 @@ func (c *compiler) scriptCall(fd *funcDef, list []syntax.Expr, pos Pos) expr {
 	case 0:
 		return func(fr *frame) Value {
 			m := fr.m
-			m.fuel--
+			m.fuel -= fd.weight
 			if m.fuel < m.check {
 				m.slow(pos)
 			}
@@ -320,7 +336,7 @@ func (c *compiler) scriptCall(fd *funcDef, list []syntax.Expr, pos Pos) expr {
 		return func(fr *frame) Value {
 			v0 := a0(fr)
 			m := fr.m
-			m.fuel--
+			m.fuel -= fd.weight
 			if m.fuel < m.check {
 				m.slow(pos)
 			}
@@ -336,7 +352,7 @@ func (c *compiler) scriptCall(fd *funcDef, list []syntax.Expr, pos Pos) expr {
 			v0 := a0(fr)
 			v1 := a1(fr)
 			m := fr.m
-			m.fuel--
+			m.fuel -= fd.weight
 			if m.fuel < m.check {
 				m.slow(pos)
 			}
@@ -507,7 +523,7 @@ func (c *compiler) bangCall(e *syntax.CallExpr) expr {
 }
 
 func (m *machine) callBang(fr *frame, fd *funcDef, snap *snapshot, args []Value, caps []*cell, pos Pos) Value {
-	m.fuel--
+	m.fuel -= fd.weight
 	if m.fuel < m.check {
 		m.slow(pos)
 	}

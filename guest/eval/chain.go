@@ -69,6 +69,11 @@ func (c *compiler) chainBase(e syntax.Expr) expr {
 func (c *compiler) chainNode(e syntax.Expr) expr {
 	switch e := e.(type) {
 	case *syntax.IndexExpr:
+		if !e.Elvis {
+			if f := c.fastIndex(e); f != nil {
+				return f
+			}
+		}
 		base := c.chainBase(e.X)
 		idx := c.sub(e.Index)
 		pos, elvis := e.Pos, e.Elvis
@@ -117,6 +122,56 @@ func (c *compiler) chainNode(e syntax.Expr) expr {
 		return c.methodCall(e)
 	}
 	panic("eval: not a chain")
+}
+
+// fastIndex specializes local[local] and local[const] reads.
+func (c *compiler) fastIndex(e *syntax.IndexExpr) expr {
+	id, ok := e.X.(*syntax.Ident)
+	if !ok {
+		return nil
+	}
+	ref := c.lookup(id.Name)
+	if ref.kind != refSlot {
+		return nil
+	}
+	bs, pos := ref.slot, e.Pos
+	idx := c.operand(e.Index)
+	switch {
+	case idx.slot >= 0:
+		is := idx.slot
+		return func(fr *frame) Value {
+			b, i := fr.slots[bs], fr.slots[is]
+			if b.k == ArrayKind && i.k == IntKind {
+				if el := (*Array)(b.p).Elems; i.n >= 0 && i.n < int64(len(el)) {
+					return el[i.n]
+				}
+			}
+			return fr.m.index(b, i, pos)
+		}
+	case idx.isK:
+		k := idx.k
+		kv := Int(k)
+		return func(fr *frame) Value {
+			b := fr.slots[bs]
+			if b.k == ArrayKind && k >= 0 {
+				if el := (*Array)(b.p).Elems; k < int64(len(el)) {
+					return el[k]
+				}
+			}
+			return fr.m.index(b, kv, pos)
+		}
+	}
+	ix := idx.x
+	return func(fr *frame) Value {
+		b := fr.slots[bs]
+		i := ix(fr)
+		if b.k == ArrayKind && i.k == IntKind {
+			if el := (*Array)(b.p).Elems; i.n >= 0 && i.n < int64(len(el)) {
+				return el[i.n]
+			}
+		}
+		return fr.m.index(b, i, pos)
+	}
 }
 
 // index implements x[i] reads.

@@ -74,6 +74,7 @@ type fnComp struct {
 	retNonTail int // > 0: a return here sits inside an expression
 	brkNonTail int // > 0: a break/continue here sits inside an expression
 	panicRet   bool
+	weight     int64 // statements compiled so far outside loops and closures
 	catchSlots []int // hidden slots holding the errors of enclosing catch blocks
 	exports    []exportSpec
 }
@@ -205,6 +206,7 @@ func compileProgram(script *syntax.Script, builtins *Registry) (p *Program, err 
 		fc := c.newFn(nil, main)
 		c.fc = fc
 		main.body = c.funcBody(script.Stmts, nil)
+		main.weight = fc.weight + 1
 		main.nslots = fc.max
 		main.freeNames = fc.freeNames
 		p.main = main
@@ -230,6 +232,7 @@ func (c *compiler) compileFn(fd *funcDef, parent *fnComp, params []*syntax.Ident
 		}
 	}
 	fd.body = c.funcBody(body, params)
+	fd.weight = fc.weight + 1
 	fd.nslots = fc.max
 	fd.freeNames = fc.freeNames
 	fd.caps = fc.capList
@@ -259,32 +262,27 @@ func (c *compiler) funcBody(stmts []syntax.Stmt, params []*syntax.Ident) expr {
 	}
 }
 
-// stmts compiles a statement list whose value is that of the last statement.
+// stmts compiles a statement list whose value is that of the last
+// statement. Blocks do not charge fuel themselves: loops charge their body's
+// static weight (its statements, nested blocks included) per iteration and
+// calls charge the function's weight, so fuel stays proportional to the work
+// with one decrement per iteration or call.
 func (c *compiler) stmts(list []syntax.Stmt) expr {
 	code := make([]expr, 0, len(list))
-	var weight int64
 	for _, s := range list {
+		c.fc.weight++
 		if e := c.stmt(s); e != nil {
 			code = append(code, e)
 		}
-		weight++
 	}
 	switch len(code) {
 	case 0:
-		return func(fr *frame) Value {
-			fr.m.fuel -= 1
-			return Value{}
-		}
+		return func(fr *frame) Value { return Value{} }
 	case 1:
-		s0 := code[0]
-		return func(fr *frame) Value {
-			fr.m.fuel -= weight
-			return s0(fr)
-		}
+		return code[0]
 	case 2:
 		s0, s1 := code[0], code[1]
 		return func(fr *frame) Value {
-			fr.m.fuel -= weight
 			v := s0(fr)
 			if fr.ctl != ctlNone {
 				return v
@@ -293,7 +291,6 @@ func (c *compiler) stmts(list []syntax.Stmt) expr {
 		}
 	}
 	return func(fr *frame) Value {
-		fr.m.fuel -= weight
 		var v Value
 		for _, s := range code {
 			v = s(fr)

@@ -304,6 +304,9 @@ func (c *compiler) binary(e *syntax.BinaryExpr) expr {
 			return Bool(fr.m.contains(a, b, pos) != neg)
 		}
 	}
+	if f := c.fastBinary(e); f != nil {
+		return f
+	}
 	x := c.sub(e.X)
 	// Specializations for an integer constant on the right (n - 1, i < n…).
 	if lit, ok := e.Y.(*syntax.IntLit); ok {
@@ -456,8 +459,87 @@ func (c *compiler) binary(e *syntax.BinaryExpr) expr {
 	}
 }
 
+// operand shapes for the specialized operators
+type operand struct {
+	slot int   // >= 0: a plain local variable
+	isK  bool  // an integer constant
+	k    int64 // the constant
+	x    expr
+}
+
+func (c *compiler) operand(e syntax.Expr) operand {
+	switch e := e.(type) {
+	case *syntax.Ident:
+		if ref := c.lookup(e.Name); ref.kind == refSlot {
+			return operand{slot: ref.slot}
+		}
+	case *syntax.IntLit:
+		return operand{slot: -1, isK: true, k: e.Value}
+	}
+	return operand{slot: -1, x: c.sub(e)}
+}
+
+// fastBinary returns a closure specialized for the operand shapes of an
+// arithmetic or comparison operator, or nil.
+func (c *compiler) fastBinary(e *syntax.BinaryExpr) expr {
+	switch e.Op {
+	case syntax.OpAdd, syntax.OpSub, syntax.OpMul, syntax.OpLt, syntax.OpLe, syntax.OpGt, syntax.OpGe, syntax.OpEq, syntax.OpNe:
+	default:
+		return nil
+	}
+	l, r := c.operand(e.X), c.operand(e.Y)
+	op, pos := e.Op, e.Pos
+	if l.isK {
+		l = operand{slot: -1, x: constExpr(Int(l.k))}
+	}
+	switch {
+	case l.slot >= 0 && r.isK:
+		return binSlotConstFor(op, l.slot, r.k, Int(r.k), pos)
+	case l.slot >= 0 && r.slot >= 0:
+		return binSlotSlotFor(op, l.slot, r.slot, pos)
+	case l.slot >= 0:
+		return binSlotExprFor(op, l.slot, r.x, pos)
+	case r.isK:
+		return binExprConstFor(op, l.x, r.k, Int(r.k), pos)
+	case r.slot >= 0:
+		return binExprSlotFor(op, l.x, r.slot, pos)
+	}
+	return binExprExprFor(op, l.x, r.x, pos)
+}
+
+// truth checks that a condition's value is a bool.
+func (m *machine) truth(v Value, pos Pos) bool {
+	if v.k != BoolKind {
+		m.fail(ErrorMismatchDataType, pos, "Data type incorrect: %s (expecting bool)", v.TypeName())
+	}
+	return v.n != 0
+}
+
 // cond compiles a condition that must be a bool.
 func (c *compiler) cond(e syntax.Expr) func(fr *frame) bool {
+	if b, ok := e.(*syntax.BinaryExpr); ok {
+		switch b.Op {
+		case syntax.OpLt, syntax.OpLe, syntax.OpGt, syntax.OpGe, syntax.OpEq, syntax.OpNe:
+			l, r := c.operand(b.X), c.operand(b.Y)
+			op, pos := b.Op, b.Pos
+			if l.isK {
+				l = operand{slot: -1, x: constExpr(Int(l.k))}
+			}
+			switch {
+			case l.slot >= 0 && r.isK:
+				return condSlotConstFor(op, l.slot, r.k, Int(r.k), pos)
+			case l.slot >= 0 && r.slot >= 0:
+				return condSlotSlotFor(op, l.slot, r.slot, pos)
+			case l.slot >= 0:
+				return condSlotExprFor(op, l.slot, r.x, pos)
+			case r.isK:
+				return condExprConstFor(op, l.x, r.k, Int(r.k), pos)
+			case r.slot >= 0:
+				return condExprSlotFor(op, l.x, r.slot, pos)
+			}
+			return condExprExprFor(op, l.x, r.x, pos)
+		}
+	}
 	x := c.sub(e)
 	pos := e.Position()
 	return func(fr *frame) bool {
@@ -619,13 +701,16 @@ func (c *compiler) constValue(e syntax.Expr) Value {
 // frame.ctl (or panic when inside an expression, in which case the loop
 // recovers them per iteration).
 
-func (c *compiler) loopBody(b *syntax.Block) (expr, *loopCtx) {
+func (c *compiler) loopBody(b *syntax.Block) (expr, int64) {
 	lc := &loopCtx{}
 	fc := c.fc
 	fc.loops = append(fc.loops, lc)
 	saved := fc.brkNonTail
 	fc.brkNonTail = 0
+	w0 := fc.weight
 	body := c.block(b)
+	weight := fc.weight - w0 + 1
+	fc.weight = w0
 	fc.brkNonTail = saved
 	fc.loops = fc.loops[:len(fc.loops)-1]
 	if lc.panics {
@@ -644,7 +729,7 @@ func (c *compiler) loopBody(b *syntax.Block) (expr, *loopCtx) {
 			return inner(fr)
 		}
 	}
-	return body, lc
+	return body, weight
 }
 
 // loopCtl handles frame.ctl after a loop body: done reports whether the
@@ -666,12 +751,12 @@ func loopCtl(fr *frame) (done bool, v Value) {
 
 func (c *compiler) whileExpr(e *syntax.WhileExpr) expr {
 	cond := c.cond(e.Cond)
-	body, _ := c.loopBody(e.Body)
+	body, weight := c.loopBody(e.Body)
 	pos := e.Pos
 	return func(fr *frame) Value {
 		m := fr.m
 		for {
-			m.fuel--
+			m.fuel -= weight
 			if m.fuel < m.check {
 				m.slow(pos)
 			}
@@ -689,12 +774,12 @@ func (c *compiler) whileExpr(e *syntax.WhileExpr) expr {
 }
 
 func (c *compiler) loopExpr(e *syntax.LoopExpr) expr {
-	body, _ := c.loopBody(e.Body)
+	body, weight := c.loopBody(e.Body)
 	pos := e.Pos
 	return func(fr *frame) Value {
 		m := fr.m
 		for {
-			m.fuel--
+			m.fuel -= weight
 			if m.fuel < m.check {
 				m.slow(pos)
 			}
@@ -709,14 +794,14 @@ func (c *compiler) loopExpr(e *syntax.LoopExpr) expr {
 }
 
 func (c *compiler) doExpr(e *syntax.DoExpr) expr {
-	body, _ := c.loopBody(e.Body)
+	body, weight := c.loopBody(e.Body)
 	cond := c.cond(e.Cond)
 	until := e.Until
 	pos := e.Pos
 	return func(fr *frame) Value {
 		m := fr.m
 		for {
-			m.fuel--
+			m.fuel -= weight
 			if m.fuel < m.check {
 				m.slow(pos)
 			}
@@ -738,6 +823,7 @@ type forLoop struct {
 	vref, cref varRef
 	hasCounter bool
 	body       expr
+	weight     int64
 	pos        Pos
 }
 
@@ -758,7 +844,7 @@ func (l *forLoop) set(fr *frame, ref *varRef, v Value) {
 // step runs one iteration; done reports that the loop ends, with its value.
 func (l *forLoop) step(fr *frame, i int64, v Value) (bool, Value) {
 	m := fr.m
-	m.fuel--
+	m.fuel -= l.weight
 	if m.fuel < m.check {
 		m.slow(l.pos)
 	}
@@ -796,11 +882,12 @@ func (c *compiler) forExpr(e *syntax.ForExpr) expr {
 	if l.hasCounter {
 		l.cref = c.declare(e.Counter, false)
 	}
-	l.body, _ = c.loopBody(e.Body)
+	l.body, l.weight = c.loopBody(e.Body)
 	c.closeScope(nv, next)
 	pos := e.Pos
 	iterPos := e.Iter.Position()
 	body := l.body
+	weight := l.weight
 	vslot := l.vref.slot
 	plain := l.vref.kind == refSlot && !l.hasCounter
 	rangeOp := syntax.OpRange
@@ -834,7 +921,7 @@ func (c *compiler) forExpr(e *syntax.ForExpr) expr {
 		}
 		if plain {
 			for i := from; ; i++ {
-				m.fuel--
+				m.fuel -= weight
 				if m.fuel < m.check {
 					m.slow(pos)
 				}

@@ -242,6 +242,9 @@ func (c *compiler) assign(s *syntax.AssignStmt) expr {
 							fr.slots[slot] = Value{k: IntKind, n: s}
 							return Value{}
 						}
+					} else if a.k == FloatKind && b.k == FloatKind {
+						fr.slots[slot] = Float(a.Float() + b.Float())
+						return Value{}
 					}
 					fr.slots[slot] = fr.m.compound(op, a, b, pos)
 					return Value{}

@@ -169,6 +169,7 @@ func (p *Program) Run(env Env) (res Result, err error) {
 			m.defineDyn(f, v.Name, v.Value)
 		}
 	}
+	m.fuel -= p.main.weight
 	v := m.enter(f, 0)
 	return Result{Value: v}, nil
 }
@@ -210,6 +211,7 @@ func (m *machine) importModule(path string, pos Pos) *modInst {
 	d := m.depth + 1
 	f := m.newFrame(d, prog.main, pos)
 	f.mod = inst
+	m.fuel -= prog.main.weight
 	savedSource := m.curSource
 	m.curSource = prog.name
 	m.enter(f, d)
@@ -248,10 +250,11 @@ func (m *machine) evalString(fr *frame, snap *snapshot, src string, pos Pos) Val
 		// the caller's variables are free names found through the snapshot
 		c.fc = fc
 		fd.body = c.funcBody(script.Stmts, nil)
+		fd.weight = fc.weight + 1
 		fd.nslots = fc.max
 		fd.freeNames = fc.freeNames
 	}
-	m.fuel--
+	m.fuel -= fd.weight
 	if m.fuel < m.check {
 		m.slow(pos)
 	}

@@ -80,6 +80,7 @@ type funcDef struct {
 	pos        Pos
 	anon       bool
 	caps       []capSpec
+	weight     int64 // fuel charged per call: the body's static statement count
 	main       bool
 	evalCode   bool // compiled from eval(): runs in the caller's frame context
 }
@@ -304,7 +305,7 @@ func (m *machine) enter(f *frame, d int) Value {
 
 // callScript calls a script function with already evaluated arguments.
 func (m *machine) callScript(fd *funcDef, mod *modInst, this *Value, thisRO bool, caps []*cell, args []Value, pos Pos) Value {
-	m.fuel--
+	m.fuel -= fd.weight
 	if m.fuel < m.check {
 		m.slow(pos)
 	}
@@ -493,7 +494,7 @@ func ptrSignature(fp *FnPtr, args []Value) string {
 }
 
 func (m *machine) callPtrArgs(fp *FnPtr, fd *funcDef, this *Value, thisRO bool, args, extra []Value, pos Pos) Value {
-	m.fuel--
+	m.fuel -= fd.weight
 	if m.fuel < m.check {
 		m.slow(pos)
 	}
