@@ -2,7 +2,8 @@ package stdlib
 
 import "github.com/picloud/picloud/guest/eval"
 
-// Type names and text, after Rhai's packages/string_basic.rs: to_string
+// Type names and text, after Rhai's packages/string_basic.rs, and take from
+// lang_core.rs: to_string
 // gives the display text (print's), to_debug the debug text (debug's:
 // strings quoted, () as "()"). The evaluator calls type_of, print and debug
 // directly; they are registered here too for method calls (x.type_of())
@@ -23,6 +24,12 @@ func registerConv(l lib) {
 			return eval.Value{}, err
 		}
 		return str(c, a[0].DebugString())
+	})
+	// take returns the value and leaves () in its place (x.take()).
+	l.fn("take", "*", func(c *eval.Call, a []eval.Value) (eval.Value, error) {
+		v := a[0]
+		a[0] = eval.Value{}
+		return v, nil
 	})
 	l.fn("print", "*", func(c *eval.Call, a []eval.Value) (eval.Value, error) {
 		s, err := display(c, a[0])

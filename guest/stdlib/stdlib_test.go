@@ -370,3 +370,26 @@ func TestCallbackErrors(t *testing.T) {
 		t.Errorf("dedup out of fuel: got %v", err)
 	}
 }
+
+// TestSleepCancelled: sleep stops when the host cancels the run.
+func TestSleepCancelled(t *testing.T) {
+	p, err := rhai.Compile("sleep.rhai", `sleep(100); 42`, rhai.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = p.Run(rhai.Env{Cancelled: func() bool { return time.Since(start) > 50*time.Millisecond }})
+	if kindOf(err) != eval.ErrorTerminated {
+		t.Errorf("got %v, want ErrorTerminated", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("sleep took %v after cancellation", d)
+	}
+}
+
+func TestTake(t *testing.T) {
+	v := value(t, `let x = [1, 2]; let y = x.take(); [x, y]`)
+	if got := v.String(); got != "[(), [1, 2]]" {
+		t.Errorf("take: %s", got)
+	}
+}

@@ -120,16 +120,20 @@ func shiftTime(c *eval.Call, a []eval.Value, d int64, ok, assign bool) (eval.Val
 }
 
 // sleep blocks for d, a slice at a time, charging a unit of fuel per slice
-// so that a run over its budget stops sleeping.
+// and polling the host's cancellation between slices, so that a cancelled
+// run (wall-time limit) or one over its budget stops sleeping.
 func sleep(c *eval.Call, d time.Duration) error {
 	const slice = 10 * time.Millisecond
 	for d > 0 {
-		t := min(d, slice)
-		time.Sleep(t)
-		d -= t
 		if err := spend(c, 1); err != nil {
 			return err
 		}
+		if err := c.Poll(); err != nil {
+			return err
+		}
+		t := min(d, slice)
+		time.Sleep(t)
+		d -= t
 	}
-	return nil
+	return c.Poll()
 }
