@@ -42,7 +42,7 @@ func (c *cli) openDatabase(ctx context.Context) (*database, error) {
 	dir := filepath.Join(c.data, "pg")
 	cluster, err := pgcluster.Start(ctx, pgcluster.Config{Dir: dir, Logger: c.logger.With("component", "pgcluster")})
 	if err != nil {
-		return nil, fmt.Errorf("embedded database: %w; or set DATABASE_URL to use a PostgreSQL server of your own", err)
+		return nil, oneLine(fmt.Errorf("embedded database: %w (the data directory is set by --data or PICLOUD_DATA; DATABASE_URL uses a PostgreSQL server of your own instead)", err))
 	}
 	cfg, err := pgxpool.ParseConfig(cluster.URL())
 	if err == nil {

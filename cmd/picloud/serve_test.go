@@ -182,7 +182,7 @@ func TestServeUnusableDataDirectory(t *testing.T) {
 		want = "permission denied: choose a writable directory"
 	}
 	err := runErr(t, "serve", "--addr", "127.0.0.1:0", "--public-addr", "127.0.0.1:0", "--data", filepath.Join(locked, "data"))
-	if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "or set DATABASE_URL") {
+	if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "--data or PICLOUD_DATA") {
 		t.Fatalf("got %v, want an error containing %q", err, want)
 	}
 }
