@@ -3,6 +3,7 @@ package eval
 import (
 	"fmt"
 	"sort"
+	"unsafe"
 )
 
 // Builtin is a function implemented in Go. args holds the call's arguments;
@@ -243,4 +244,23 @@ func MergeRegistries(regs ...*Registry) *Registry {
 		}
 	}
 	return out
+}
+
+// Iter is a lazy sequence of values that a `for` loop walks: what
+// range(from, to, step), chars() and bits() return. Start begins a fresh
+// walk, so one iterator value can be looped over more than once; the
+// function it returns yields the next value, or false at the end.
+type Iter struct {
+	Start func() func() (Value, bool)
+}
+
+// NewIter returns an iterator value (type_of "iterator").
+func NewIter(it *Iter) Value { return Value{k: IterKind, p: unsafe.Pointer(it)} }
+
+// Iter returns the iterator of an Iter value (nil for other kinds).
+func (v Value) Iter() *Iter {
+	if v.k != IterKind {
+		return nil
+	}
+	return (*Iter)(v.p)
 }

@@ -983,6 +983,17 @@ func (m *machine) forEach(fr *frame, l *forLoop, v Value, pos Pos) Value {
 				return r
 			}
 		}
+	case IterKind:
+		next := v.Iter().Start()
+		for n := int64(0); ; n++ {
+			x, ok := next()
+			if !ok {
+				break
+			}
+			if done, r := l.step(fr, n, x); done {
+				return r
+			}
+		}
 	case RangeKind:
 		r := v.Range()
 		from, to := r.Start, r.End

@@ -92,6 +92,8 @@ func (v Value) writeDebug(b *strings.Builder) {
 		b.WriteByte(')')
 	case TimestampKind:
 		b.WriteString("<timestamp>")
+	case IterKind:
+		b.WriteString("<iterator>")
 	case RangeKind:
 		r := v.Range()
 		b.WriteString(strconv.FormatInt(r.Start, 10))

@@ -28,6 +28,7 @@ const (
 	FnPtrKind
 	TimestampKind
 	RangeKind
+	IterKind // a lazy sequence for `for` loops: range with a step, chars(), bits()
 	Any
 	numKinds
 )
@@ -35,7 +36,7 @@ const (
 var kindNames = [...]string{
 	UnitKind: "()", BoolKind: "bool", IntKind: "i64", FloatKind: "f64", CharKind: "char",
 	StringKind: "string", ArrayKind: "array", MapKind: "map", BlobKind: "blob", FnPtrKind: "Fn",
-	TimestampKind: "timestamp", RangeKind: "range", Any: "any",
+	TimestampKind: "timestamp", RangeKind: "range", IterKind: "iterator", Any: "any",
 }
 
 // String returns Rhai's type name of the kind (ranges give "range").
