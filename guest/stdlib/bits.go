@@ -128,8 +128,8 @@ func setBits(c *eval.Call, a []eval.Value, start, bits, nv int64) (eval.Value, e
 	return eval.Value{}, nil
 }
 
-// bitList returns the bits from position from (count of them at most), least
-// significant first, as booleans (Rhai's BitRange).
+// bitList returns an iterator over the bits from position from (count of
+// them at most), least significant first, as booleans (Rhai's BitRange).
 func bitList(c *eval.Call, v, from, count int64) (eval.Value, error) {
 	bit, err := bitIndex(c, from)
 	if err != nil {
@@ -139,12 +139,15 @@ func bitList(c *eval.Call, v, from, count int64) (eval.Value, error) {
 	if count > 0 {
 		w = fieldWidth(bit, count)
 	}
-	if err := newArray(c, int(w)); err != nil {
-		return eval.Value{}, err
-	}
-	out := make([]eval.Value, w)
-	for i := range out {
-		out[i] = eval.Bool(v>>(bit+uint(i))&1 != 0)
-	}
-	return eval.NewArray(out), nil
+	return eval.NewIter(&eval.Iter{Start: func() func() (eval.Value, bool) {
+		i := uint(0)
+		return func() (eval.Value, bool) {
+			if i >= w {
+				return eval.Value{}, false
+			}
+			b := v>>(bit+i)&1 != 0
+			i++
+			return eval.Bool(b), true
+		}
+	}}), nil
 }

@@ -7,7 +7,8 @@ import (
 )
 
 // Ranges, after Rhai's packages/iter_basic.rs: the properties of a range,
-// and range(from, to[, step]) for iteration. Rhai has no len for ranges.
+// and range(from, to[, step]) for iteration: range(from, to) is the range
+// from..to; with a step it is a lazy iterator. Rhai has no len for ranges.
 
 func registerRanges(l lib) {
 	l.method("start", "r", func(c *eval.Call, a []eval.Value) (eval.Value, error) {
@@ -59,12 +60,9 @@ type intStepper struct {
 	dir            int // 1 forwards, -1 backwards, 0 done
 }
 
-func newIntStepper(c *eval.Call, from, to, step int64) (*intStepper, error) {
-	if step == 0 {
-		return nil, c.Errorf(eval.ErrorArithmetic, "step value cannot be zero")
-	}
+func newIntStepper(from, to, step int64) *intStepper {
 	s := &intStepper{from: from, to: to, step: step}
-	if _, ok := addInt(from, step); ok {
+	if _, ok := addInt(from, step); ok && step != 0 {
 		switch {
 		case from < to && step > 0:
 			s.dir = 1
@@ -72,7 +70,7 @@ func newIntStepper(c *eval.Call, from, to, step int64) (*intStepper, error) {
 			s.dir = -1
 		}
 	}
-	return s, nil
+	return s
 }
 
 func addInt(a, b int64) (int64, bool) {
@@ -97,53 +95,21 @@ func (s *intStepper) next() (int64, bool) {
 	return v, true
 }
 
-// count returns how many values the stepper will yield.
-func (s *intStepper) count() uint64 {
-	if s.dir == 0 {
-		return 0
-	}
-	var dist, step uint64
-	if s.dir > 0 {
-		dist, step = uint64(s.to-s.from), uint64(s.step)
-	} else {
-		dist, step = uint64(s.from-s.to), uint64(-s.step)
-	}
-	n := dist / step
-	if dist%step != 0 {
-		n++
-	}
-	// The last value is not yielded when the step after it overflows.
-	last := int64(uint64(s.from) + (n-1)*uint64(s.step))
-	if _, ok := addInt(last, s.step); !ok {
-		n--
-	}
-	return n
-}
-
-// intSteps returns the values of range(from, to, step).
+// intSteps returns an iterator over range(from, to, step).
 func intSteps(c *eval.Call, from, to, step int64) (eval.Value, error) {
-	s, err := newIntStepper(c, from, to, step)
-	if err != nil {
-		return eval.Value{}, err
+	if step == 0 {
+		return eval.Value{}, c.Errorf(eval.ErrorArithmetic, "step value cannot be zero")
 	}
-	if step == 1 && s.dir > 0 {
-		return eval.NewRange(from, to, false), nil
-	}
-	n := s.count()
-	if n > math.MaxInt32 {
-		return eval.Value{}, tooLarge(c, "Size of array")
-	}
-	if err := newArray(c, int(n)); err != nil {
-		return eval.Value{}, err
-	}
-	out := make([]eval.Value, 0, n)
-	for v, ok := s.next(); ok; v, ok = s.next() {
-		out = append(out, eval.Int(v))
-	}
-	return eval.NewArray(out), nil
+	return eval.NewIter(&eval.Iter{Start: func() func() (eval.Value, bool) {
+		s := newIntStepper(from, to, step)
+		return func() (eval.Value, bool) {
+			v, ok := s.next()
+			return eval.Int(v), ok
+		}
+	}}), nil
 }
 
-// floatSteps returns the values of range(from, to, step) for floats, as
+// floatSteps returns an iterator over range(from, to, step) for floats, as
 // Rhai's StepRange<FLOAT> (whose additions do not overflow).
 func floatSteps(c *eval.Call, from, to, step float64) (eval.Value, error) {
 	n := from + step
@@ -157,16 +123,18 @@ func floatSteps(c *eval.Call, from, to, step float64) (eval.Value, error) {
 	case from > to && n < from:
 		dir = -1
 	}
-	var out []eval.Value
-	for dir != 0 {
-		if err := growArray(c, len(out)+1, 1); err != nil {
-			return eval.Value{}, err
+	return eval.NewIter(&eval.Iter{Start: func() func() (eval.Value, bool) {
+		x, d := from, dir
+		return func() (eval.Value, bool) {
+			if d == 0 {
+				return eval.Value{}, false
+			}
+			v := x
+			x += step
+			if (d > 0 && x >= to) || (d < 0 && x <= to) || math.IsNaN(x) {
+				d = 0
+			}
+			return eval.Float(v), true
 		}
-		out = append(out, eval.Float(from))
-		from += step
-		if (dir > 0 && from >= to) || (dir < 0 && from <= to) || math.IsNaN(from) {
-			dir = 0
-		}
-	}
-	return eval.NewArray(out), nil
+	}}), nil
 }

@@ -120,7 +120,7 @@ func registerStrings(l lib) {
 	l.fn("split_rev", "ssi", strSplit(true))
 	l.fn("split_rev", "sci", strSplit(true))
 
-	// chars(): the characters to iterate over.
+	// chars(): an iterator over the characters.
 	l.method("chars", "s", func(c *eval.Call, a []eval.Value) (eval.Value, error) {
 		return chars(c, a[0].Str(), 0, maxInt)
 	})
@@ -170,20 +170,29 @@ func strToBlob(c *eval.Call, a []eval.Value) (eval.Value, error) {
 }
 
 func strToChars(c *eval.Call, a []eval.Value) (eval.Value, error) {
-	return chars(c, a[0].Str(), 0, maxInt)
+	s := a[0].Str()
+	n := newText(s).n
+	if err := newArray(c, n); err != nil {
+		return eval.Value{}, err
+	}
+	out := make([]eval.Value, 0, n)
+	for _, r := range s {
+		out = append(out, eval.Char(r))
+	}
+	return eval.NewArray(out), nil
 }
 
-// chars returns an array of count characters of s from position from
+// chars returns an iterator over count characters of s from position from
 // (negative counts from the end), as Rhai's CharsStream yields them.
 func chars(c *eval.Call, s string, from, count int64) (eval.Value, error) {
-	if count <= 0 || s == "" {
-		return eval.NewArray(nil), nil
+	if err := scan(c, len(s)); err != nil {
+		return eval.Value{}, err
 	}
 	t := newText(s)
 	var start int
 	switch {
-	case from >= int64(t.n):
-		return eval.NewArray(nil), nil
+	case count <= 0 || from >= int64(t.n):
+		start, count = 0, 0
 	case from >= 0:
 		start = int(from)
 	case -(from + 1) >= int64(t.n):
@@ -191,18 +200,19 @@ func chars(c *eval.Call, s string, from, count int64) (eval.Value, error) {
 	default:
 		start = t.n + int(from)
 	}
+	rest := s[t.offset(start):]
 	n := min(count, int64(t.n-start))
-	if err := newArray(c, int(n)); err != nil {
-		return eval.Value{}, err
-	}
-	out := make([]eval.Value, 0, n)
-	for _, r := range s[t.offset(start):] {
-		if len(out) == int(n) {
-			break
+	return eval.NewIter(&eval.Iter{Start: func() func() (eval.Value, bool) {
+		tail, left := rest, n
+		return func() (eval.Value, bool) {
+			if left <= 0 || tail == "" {
+				return eval.Value{}, false
+			}
+			r, w := utf8.DecodeRuneInString(tail)
+			tail, left = tail[w:], left-1
+			return eval.Char(r), true
 		}
-		out = append(out, eval.Char(r))
-	}
-	return eval.NewArray(out), nil
+	}}), nil
 }
 
 func strGet(c *eval.Call, a []eval.Value) (eval.Value, error) {
