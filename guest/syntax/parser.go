@@ -542,7 +542,7 @@ func (p *parser) checkAssignable(lhs Expr, op Op, opPos Pos) error {
 	if b, ok := lhs.(*BinaryExpr); ok && op == OpNone && (b.Op == OpAnd || b.Op == OpOr || b.Op == OpCoalesce) {
 		return p.errAt(opPos, errBadInput, "Possibly a typo of '=='?")
 	}
-	return p.errAt(lhs.Position(), errAssignmentToInvalidLHS, "Expression cannot be assigned to")
+	return p.errAt(startPos(lhs), errAssignmentToInvalidLHS, "Expression cannot be assigned to")
 }
 
 // parseVarName parses the name in a declaration.
