@@ -33,6 +33,7 @@ type DBTX interface {
 // Store groups the per-table stores over one DBTX.
 type Store struct {
 	db DBTX
+	q  *dbsqlc.Queries
 
 	Apps        *Apps
 	Scripts     *Scripts
@@ -48,6 +49,7 @@ func New(db DBTX) *Store {
 	q := dbsqlc.New(db)
 	return &Store{
 		db:          db,
+		q:           q,
 		Apps:        &Apps{q: q},
 		Scripts:     &Scripts{q: q},
 		Triggers:    &Triggers{db: db, q: q},

@@ -38,6 +38,10 @@ type Querier interface {
 	// @upper the prefix's successor, an index range scan.
 	KVListRange(ctx context.Context, arg KVListRangeParams) ([]Kv, error)
 	KVSet(ctx context.Context, arg KVSetParams) (Kv, error)
+	// Sends payload on channel. PostgreSQL delivers it when the transaction
+	// commits (and drops it on rollback), so listeners never hear of a change
+	// they cannot read yet.
+	Notify(ctx context.Context, channel string, payload string) error
 	// Claims up to @max_rows due deliveries for dispatcher @node, oldest first,
 	// skipping rows other dispatchers hold.
 	OutboxClaim(ctx context.Context, arg OutboxClaimParams) ([]OutboxClaimRow, error)
