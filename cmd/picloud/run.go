@@ -70,7 +70,7 @@ variable shown next to it; a flag given on the command line wins.`,
 	pf.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	withEnv(pf, "database-url", "DATABASE_URL")
 
-	root.AddCommand(newServeCmd(c), newMigrateCmd(c), newVersionCmd(c))
+	root.AddCommand(newServeCmd(c), newMigrateCmd(c), newVersionCmd(c), newEvalCmd(c))
 	addEnvTwins(root)
 	return root
 }

@@ -90,7 +90,19 @@ func (e *Error) Error() string {
 		b.WriteByte(' ')
 	}
 	b.WriteString(e.Msg)
-	for _, f := range e.Stack {
+	const maxFrames = 16
+	stack := e.Stack
+	skipped := 0
+	if len(stack) > maxFrames+1 {
+		skipped = len(stack) - maxFrames - 1
+	}
+	for i, f := range stack {
+		if skipped > 0 && i == maxFrames {
+			fmt.Fprintf(&b, "\n  … %d more calls", skipped)
+		}
+		if skipped > 0 && i >= maxFrames && i < len(stack)-1 {
+			continue
+		}
 		b.WriteString("\n  in call to function '")
 		b.WriteString(f.Fn)
 		b.WriteString("' at ")

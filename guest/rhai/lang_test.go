@@ -102,3 +102,11 @@ func TestLanguage(t *testing.T) {
 		})
 	}
 }
+
+func kindOf(err error) string {
+	var ee *eval.Error
+	if errors.As(err, &ee) {
+		return string(ee.Kind)
+	}
+	return "ParseError"
+}
