@@ -50,9 +50,20 @@ func (k Kind) String() string {
 // Value is one Rhai value. It is a small struct, not an interface, so that
 // integers, floats, booleans and chars never allocate. The zero Value is ().
 type Value struct {
-	k Kind
-	n int64          // Int; Bool (0/1); Char (rune); Float (bits); Timestamp (nanos); String (byte length)
-	p unsafe.Pointer // String: the bytes; *Array, *Map, *Blob, *FnPtr, *Range; internal kinds: *cell, *Error
+	k   Kind
+	tag int32          // Rhai's value tag (0 unless a script sets it); fits in k's padding
+	n   int64          // Int; Bool (0/1); Char (rune); Float (bits); Timestamp (nanos); String (byte length)
+	p   unsafe.Pointer // String: the bytes; *Array, *Map, *Blob, *FnPtr, *Range; internal kinds: *cell, *Error
+}
+
+// Tag returns the value's tag: an i32 a script may attach to any value
+// (x.tag = 42), copied with the value, 0 by default.
+func (v Value) Tag() int32 { return v.tag }
+
+// WithTag returns v carrying the tag t.
+func (v Value) WithTag(t int32) Value {
+	v.tag = t
+	return v
 }
 
 // Unit returns () (the zero Value).
@@ -212,12 +223,12 @@ func (v Value) TypeName() string {
 func (v Value) Clone() Value {
 	switch v.k {
 	case ArrayKind:
-		return Value{k: ArrayKind, p: unsafe.Pointer(v.Array().Clone())}
+		return Value{k: ArrayKind, tag: v.tag, p: unsafe.Pointer(v.Array().Clone())}
 	case MapKind:
-		return Value{k: MapKind, p: unsafe.Pointer(v.Map().Clone())}
+		return Value{k: MapKind, tag: v.tag, p: unsafe.Pointer(v.Map().Clone())}
 	case BlobKind:
 		b := v.Blob()
-		return Value{k: BlobKind, p: unsafe.Pointer(&Blob{B: append([]byte(nil), b.B...)})}
+		return Value{k: BlobKind, tag: v.tag, p: unsafe.Pointer(&Blob{B: append([]byte(nil), b.B...)})}
 	}
 	return v
 }
