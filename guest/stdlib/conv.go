@@ -1,9 +1,13 @@
 package stdlib
 
-import "github.com/picloud/picloud/guest/eval"
+import (
+	"math"
 
-// Type names and text, after Rhai's packages/string_basic.rs, and take from
-// lang_core.rs: to_string
+	"github.com/picloud/picloud/guest/eval"
+)
+
+// Type names and text, after Rhai's packages/string_basic.rs, and take and
+// the value tag from lang_core.rs: to_string
 // gives the display text (print's), to_debug the debug text (debug's:
 // strings quoted, () as "()"). The evaluator calls type_of, print and debug
 // directly; they are registered here too for method calls (x.type_of())
@@ -25,6 +29,21 @@ func registerConv(l lib) {
 		}
 		return str(c, a[0].DebugString())
 	})
+	// A value's tag: an i32 any value may carry (Rhai's Dynamic tag).
+	l.method("tag", "*", func(c *eval.Call, a []eval.Value) (eval.Value, error) {
+		return eval.Int(int64(a[0].Tag())), nil
+	})
+	for _, name := range []string{"set_tag", "set$tag"} {
+		l.fn(name, "*i", func(c *eval.Call, a []eval.Value) (eval.Value, error) {
+			t := a[1].Int()
+			if t < math.MinInt32 || t > math.MaxInt32 {
+				return eval.Value{}, c.Errorf(eval.ErrorArithmetic,
+					"%d is out of range for a tag (must be between %d and %d)", t, math.MinInt32, math.MaxInt32)
+			}
+			a[0] = a[0].WithTag(int32(t))
+			return eval.Value{}, nil
+		})
+	}
 	// take returns the value and leaves () in its place (x.take()).
 	l.fn("take", "*", func(c *eval.Call, a []eval.Value) (eval.Value, error) {
 		v := a[0]
