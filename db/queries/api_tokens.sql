@@ -23,3 +23,20 @@ WHERE id = @id AND (last_used_at IS NULL OR last_used_at < now() - interval '1 m
 
 -- name: TokenDelete :execrows
 DELETE FROM api_tokens WHERE id = @id;
+
+-- name: TokenListAfter :many
+-- A page of tokens in id order after @after_id, of one app when app_id is
+-- set.
+SELECT * FROM api_tokens
+WHERE id > @after_id
+  AND (sqlc.narg(app_id)::bigint IS NULL OR app_id = sqlc.narg(app_id))
+ORDER BY id
+LIMIT @max_rows;
+
+-- name: TokenBootstrapLock :exec
+-- Serialises the first-start check of every node on one database; held until
+-- the transaction ends.
+SELECT pg_advisory_xact_lock(7311982260174519552);
+
+-- name: TokenCount :one
+SELECT count(*) FROM api_tokens;

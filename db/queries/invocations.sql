@@ -19,6 +19,7 @@ WHERE app_id = @app_id
   AND (sqlc.narg(outcome)::text IS NULL OR outcome = sqlc.narg(outcome))
   AND (sqlc.narg(trigger_kind)::text IS NULL OR trigger_kind = sqlc.narg(trigger_kind))
   AND (sqlc.narg(since)::timestamptz IS NULL OR started_at >= sqlc.narg(since))
+  AND (sqlc.narg(until)::timestamptz IS NULL OR started_at < sqlc.narg(until))
   AND (sqlc.narg(before_started_at)::timestamptz IS NULL
        OR (started_at, id) < (sqlc.narg(before_started_at)::timestamptz, sqlc.narg(before_id)::uuid))
 ORDER BY started_at DESC, id DESC

@@ -19,3 +19,10 @@ RETURNING *;
 
 -- name: ScriptDelete :execrows
 DELETE FROM scripts WHERE id = @id;
+
+-- name: ScriptListByAppAfter :many
+-- A page of the app's scripts in name order after @after_name.
+SELECT * FROM scripts
+WHERE app_id = @app_id AND name > @after_name
+ORDER BY name
+LIMIT @max_rows;

@@ -22,3 +22,13 @@ UPDATE triggers SET enabled = @enabled, updated_at = now() WHERE id = @id;
 
 -- name: TriggerDelete :execrows
 DELETE FROM triggers WHERE id = @id;
+
+-- name: TriggerListByAppAfter :many
+-- A page of the app's triggers (of one kind when kind is set) in id order
+-- after @after_id.
+SELECT * FROM trigger_details
+WHERE app_id = @app_id
+  AND (sqlc.narg(kind)::text IS NULL OR kind = sqlc.narg(kind))
+  AND id > @after_id
+ORDER BY id
+LIMIT @max_rows;

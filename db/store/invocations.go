@@ -62,6 +62,7 @@ type InvocationFilter struct {
 	Outcome     Outcome
 	TriggerKind Kind
 	Since       time.Time         // started at or after
+	Until       time.Time         // started before
 	Before      *InvocationCursor // the last row of the previous page
 	Limit       int32
 }
@@ -127,7 +128,7 @@ func (s *Invocations) Get(ctx context.Context, id uuid.UUID) (Invocation, error)
 func (s *Invocations) List(ctx context.Context, f InvocationFilter) ([]Invocation, error) {
 	p := dbsqlc.InvocationListParams{
 		AppID: f.AppID, ScriptID: ptr(f.ScriptID), Outcome: ptr(string(f.Outcome)),
-		TriggerKind: ptr(string(f.TriggerKind)), Since: timePtr(f.Since), MaxRows: f.Limit,
+		TriggerKind: ptr(string(f.TriggerKind)), Since: timePtr(f.Since), Until: timePtr(f.Until), MaxRows: f.Limit,
 	}
 	if f.Before != nil {
 		p.BeforeStartedAt, p.BeforeID = &f.Before.StartedAt, &f.Before.ID

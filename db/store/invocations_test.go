@@ -95,6 +95,8 @@ func TestInvocations(t *testing.T) {
 		{"script", store.InvocationFilter{ScriptID: f.script.ID, Limit: 10}, []int{4, 3, 2, 1, 0}},
 		{"other script", store.InvocationFilter{ScriptID: g.script.ID, Limit: 10}, nil},
 		{"since", store.InvocationFilter{Since: t0.Add(3 * time.Second), Limit: 10}, []int{4, 3}},
+		{"until", store.InvocationFilter{Until: t0.Add(2 * time.Second), Limit: 1}, []int{1, 0}},
+		{"window", store.InvocationFilter{Since: t0.Add(time.Second), Until: t0.Add(3 * time.Second), Limit: 10}, []int{2, 1}},
 	}
 	for _, tt := range tests {
 		tt.f.AppID = f.app.ID

@@ -72,6 +72,20 @@ func (s *Scripts) List(ctx context.Context, appID int64) ([]Script, error) {
 	return out, nil
 }
 
+// ListAfter returns up to limit of the app's scripts in name order after
+// the name after ("" for the first page).
+func (s *Scripts) ListAfter(ctx context.Context, appID int64, after string, limit int32) ([]Script, error) {
+	rows, err := s.q.ScriptListByAppAfter(ctx, dbsqlc.ScriptListByAppAfterParams{AppID: appID, AfterName: after, MaxRows: limit})
+	if err != nil {
+		return nil, wrap(err, "list scripts of app %d", appID)
+	}
+	out := make([]Script, len(rows))
+	for i, r := range rows {
+		out[i] = scriptFrom(r)
+	}
+	return out, nil
+}
+
 // Delete deletes the script with its versions, triggers and invocations.
 func (s *Scripts) Delete(ctx context.Context, id int64) error {
 	n, err := s.q.ScriptDelete(ctx, id)

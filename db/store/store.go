@@ -56,7 +56,7 @@ func New(db DBTX) *Store {
 		Outbox:      &Outbox{q: q},
 		KV:          &KV{q: q},
 		Invocations: &Invocations{db: db, q: q},
-		Tokens:      &Tokens{q: q},
+		Tokens:      &Tokens{db: db, q: q},
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/picloud/picloud/db/internal/dbsqlc"
 )
 
@@ -27,7 +29,10 @@ func (t Token) Usable(now time.Time) bool {
 }
 
 // Tokens stores API tokens.
-type Tokens struct{ q *dbsqlc.Queries }
+type Tokens struct {
+	db DBTX
+	q  *dbsqlc.Queries
+}
 
 // Insert stores t (ErrConflict when the hash exists, ErrInvalid for an
 // unknown scope). ID, RevokedAt, LastUsedAt and CreatedAt are ignored.
@@ -70,6 +75,50 @@ func (s *Tokens) List(ctx context.Context) ([]Token, error) {
 		out[i] = tokenFrom(r)
 	}
 	return out, nil
+}
+
+// ListAfter returns up to limit tokens in id order after the id afterID (0
+// for the first page); only those restricted to app appID when it is not 0.
+func (s *Tokens) ListAfter(ctx context.Context, appID, afterID int64, limit int32) ([]Token, error) {
+	rows, err := s.q.TokenListAfter(ctx, dbsqlc.TokenListAfterParams{AfterID: afterID, AppID: ptr(appID), MaxRows: limit})
+	if err != nil {
+		return nil, wrap(err, "list tokens")
+	}
+	out := make([]Token, len(rows))
+	for i, r := range rows {
+		out[i] = tokenFrom(r)
+	}
+	return out, nil
+}
+
+// InsertFirst stores t only when there is no token at all, and reports
+// whether it did: the first start's admin token. Concurrent callers on one
+// database are serialised, so exactly one of them inserts.
+func (s *Tokens) InsertFirst(ctx context.Context, t Token) (Token, bool, error) {
+	var out Token
+	inserted := false
+	err := inTx(ctx, s.db, func(tx pgx.Tx) error {
+		q := s.q.WithTx(tx)
+		if err := q.TokenBootstrapLock(ctx); err != nil {
+			return err
+		}
+		n, err := q.TokenCount(ctx)
+		if err != nil || n > 0 {
+			return err
+		}
+		r, err := q.TokenInsert(ctx, dbsqlc.TokenInsertParams{
+			Name: t.Name, Prefix: t.Prefix, Hash: t.Hash[:], Scopes: t.Scopes, AppID: ptr(t.AppID), ExpiresAt: timePtr(t.ExpiresAt),
+		})
+		if err != nil {
+			return err
+		}
+		out, inserted = tokenFrom(r), true
+		return nil
+	})
+	if err != nil {
+		return Token{}, false, wrap(err, "insert the first token %q", t.Name)
+	}
+	return out, inserted, nil
 }
 
 // Revoke revokes a token (ErrNotFound when absent or already revoked).

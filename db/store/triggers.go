@@ -192,6 +192,18 @@ func (s *Triggers) List(ctx context.Context, appID int64, kind Kind) ([]Trigger,
 	return triggersFrom(rows), nil
 }
 
+// ListAfter returns up to limit of the app's triggers of kind ("" for all)
+// in id order after the id afterID (0 for the first page).
+func (s *Triggers) ListAfter(ctx context.Context, appID int64, kind Kind, afterID int64, limit int32) ([]Trigger, error) {
+	rows, err := s.q.TriggerListByAppAfter(ctx, dbsqlc.TriggerListByAppAfterParams{
+		AppID: appID, Kind: ptr(string(kind)), AfterID: afterID, MaxRows: limit,
+	})
+	if err != nil {
+		return nil, wrap(err, "list triggers of app %d", appID)
+	}
+	return triggersFrom(rows), nil
+}
+
 // ListByScript returns the script's triggers, oldest first.
 func (s *Triggers) ListByScript(ctx context.Context, scriptID int64) ([]Trigger, error) {
 	rows, err := s.q.TriggerListByScript(ctx, scriptID)

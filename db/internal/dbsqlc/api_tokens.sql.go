@@ -10,6 +10,28 @@ import (
 	"time"
 )
 
+const tokenBootstrapLock = `-- name: TokenBootstrapLock :exec
+SELECT pg_advisory_xact_lock(7311982260174519552)
+`
+
+// Serialises the first-start check of every node on one database; held until
+// the transaction ends.
+func (q *Queries) TokenBootstrapLock(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, tokenBootstrapLock)
+	return err
+}
+
+const tokenCount = `-- name: TokenCount :one
+SELECT count(*) FROM api_tokens
+`
+
+func (q *Queries) TokenCount(ctx context.Context) (int64, error) {
+	row := q.db.QueryRow(ctx, tokenCount)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const tokenDelete = `-- name: TokenDelete :execrows
 DELETE FROM api_tokens WHERE id = $1
 `
@@ -112,6 +134,53 @@ SELECT id, name, prefix, hash, scopes, app_id, expires_at, revoked_at, last_used
 
 func (q *Queries) TokenList(ctx context.Context) ([]ApiToken, error) {
 	rows, err := q.db.Query(ctx, tokenList)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ApiToken
+	for rows.Next() {
+		var i ApiToken
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.Prefix,
+			&i.Hash,
+			&i.Scopes,
+			&i.AppID,
+			&i.ExpiresAt,
+			&i.RevokedAt,
+			&i.LastUsedAt,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const tokenListAfter = `-- name: TokenListAfter :many
+SELECT id, name, prefix, hash, scopes, app_id, expires_at, revoked_at, last_used_at, created_at FROM api_tokens
+WHERE id > $1
+  AND ($2::bigint IS NULL OR app_id = $2)
+ORDER BY id
+LIMIT $3
+`
+
+type TokenListAfterParams struct {
+	AfterID int64
+	AppID   *int64
+	MaxRows int32
+}
+
+// A page of tokens in id order after @after_id, of one app when app_id is
+// set.
+func (q *Queries) TokenListAfter(ctx context.Context, arg TokenListAfterParams) ([]ApiToken, error) {
+	rows, err := q.db.Query(ctx, tokenListAfter, arg.AfterID, arg.AppID, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}

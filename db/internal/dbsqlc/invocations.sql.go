@@ -85,10 +85,11 @@ WHERE app_id = $1
   AND ($3::text IS NULL OR outcome = $3)
   AND ($4::text IS NULL OR trigger_kind = $4)
   AND ($5::timestamptz IS NULL OR started_at >= $5)
-  AND ($6::timestamptz IS NULL
-       OR (started_at, id) < ($6::timestamptz, $7::uuid))
+  AND ($6::timestamptz IS NULL OR started_at < $6)
+  AND ($7::timestamptz IS NULL
+       OR (started_at, id) < ($7::timestamptz, $8::uuid))
 ORDER BY started_at DESC, id DESC
-LIMIT $8
+LIMIT $9
 `
 
 type InvocationListParams struct {
@@ -97,6 +98,7 @@ type InvocationListParams struct {
 	Outcome         *string
 	TriggerKind     *string
 	Since           *time.Time
+	Until           *time.Time
 	BeforeStartedAt *time.Time
 	BeforeID        *uuid.UUID
 	MaxRows         int32
@@ -111,6 +113,7 @@ func (q *Queries) InvocationList(ctx context.Context, arg InvocationListParams) 
 		arg.Outcome,
 		arg.TriggerKind,
 		arg.Since,
+		arg.Until,
 		arg.BeforeStartedAt,
 		arg.BeforeID,
 		arg.MaxRows,

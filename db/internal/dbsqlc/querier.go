@@ -97,6 +97,8 @@ type Querier interface {
 	ScriptGetByName(ctx context.Context, appID int64, name string) (Script, error)
 	ScriptInsert(ctx context.Context, appID int64, name string) (Script, error)
 	ScriptListByApp(ctx context.Context, appID int64) ([]Script, error)
+	// A page of the app's scripts in name order after @after_name.
+	ScriptListByAppAfter(ctx context.Context, arg ScriptListByAppAfterParams) ([]Script, error)
 	ScriptVersionGet(ctx context.Context, scriptID int64, number int32) (ScriptVersion, error)
 	ScriptVersionGetActive(ctx context.Context, scriptID int64) (ScriptVersion, error)
 	// Numbers the version by bumping scripts.latest_version, which takes the
@@ -104,11 +106,18 @@ type Querier interface {
 	ScriptVersionInsert(ctx context.Context, source string, scriptID int64) (ScriptVersion, error)
 	// Newest first, without the source.
 	ScriptVersionList(ctx context.Context, scriptID int64) ([]ScriptVersionListRow, error)
+	// Serialises the first-start check of every node on one database; held until
+	// the transaction ends.
+	TokenBootstrapLock(ctx context.Context) error
+	TokenCount(ctx context.Context) (int64, error)
 	TokenDelete(ctx context.Context, id int64) (int64, error)
 	TokenGetByHash(ctx context.Context, hash []byte) (ApiToken, error)
 	TokenGetByID(ctx context.Context, id int64) (ApiToken, error)
 	TokenInsert(ctx context.Context, arg TokenInsertParams) (ApiToken, error)
 	TokenList(ctx context.Context) ([]ApiToken, error)
+	// A page of tokens in id order after @after_id, of one app when app_id is
+	// set.
+	TokenListAfter(ctx context.Context, arg TokenListAfterParams) ([]ApiToken, error)
 	TokenRevoke(ctx context.Context, id int64) (int64, error)
 	// Records a use; skipped when the last one is under a minute old, so a busy
 	// token does not write on every request.
@@ -132,6 +141,9 @@ type Querier interface {
 	TriggerInsert(ctx context.Context, arg TriggerInsertParams) (Trigger, error)
 	TriggerKVInsert(ctx context.Context, arg TriggerKVInsertParams) error
 	TriggerListByApp(ctx context.Context, appID int64, kind *string) ([]TriggerDetail, error)
+	// A page of the app's triggers (of one kind when kind is set) in id order
+	// after @after_id.
+	TriggerListByAppAfter(ctx context.Context, arg TriggerListByAppAfterParams) ([]TriggerDetail, error)
 	TriggerListByScript(ctx context.Context, scriptID int64) ([]TriggerDetail, error)
 	TriggerPubsubInsert(ctx context.Context, arg TriggerPubsubInsertParams) error
 	TriggerQueueGetByName(ctx context.Context, appID int64, queueName string) (TriggerDetail, error)

@@ -132,3 +132,45 @@ func (q *Queries) ScriptListByApp(ctx context.Context, appID int64) ([]Script, e
 	}
 	return items, nil
 }
+
+const scriptListByAppAfter = `-- name: ScriptListByAppAfter :many
+SELECT id, app_id, name, active_version, latest_version, created_at, updated_at FROM scripts
+WHERE app_id = $1 AND name > $2
+ORDER BY name
+LIMIT $3
+`
+
+type ScriptListByAppAfterParams struct {
+	AppID     int64
+	AfterName string
+	MaxRows   int32
+}
+
+// A page of the app's scripts in name order after @after_name.
+func (q *Queries) ScriptListByAppAfter(ctx context.Context, arg ScriptListByAppAfterParams) ([]Script, error) {
+	rows, err := q.db.Query(ctx, scriptListByAppAfter, arg.AppID, arg.AfterName, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Script
+	for rows.Next() {
+		var i Script
+		if err := rows.Scan(
+			&i.ID,
+			&i.AppID,
+			&i.Name,
+			&i.ActiveVersion,
+			&i.LatestVersion,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

@@ -135,6 +135,68 @@ func (q *Queries) TriggerListByApp(ctx context.Context, appID int64, kind *strin
 	return items, nil
 }
 
+const triggerListByAppAfter = `-- name: TriggerListByAppAfter :many
+SELECT id, app_id, script_id, kind, enabled, max_attempts, created_at, updated_at, http_method, http_path, cron_schedule, cron_time_zone, cron_next_run_at, pubsub_pattern, queue_name, kv_key_pattern, kv_ops, deadletter_source_kind FROM trigger_details
+WHERE app_id = $1
+  AND ($2::text IS NULL OR kind = $2)
+  AND id > $3
+ORDER BY id
+LIMIT $4
+`
+
+type TriggerListByAppAfterParams struct {
+	AppID   int64
+	Kind    *string
+	AfterID int64
+	MaxRows int32
+}
+
+// A page of the app's triggers (of one kind when kind is set) in id order
+// after @after_id.
+func (q *Queries) TriggerListByAppAfter(ctx context.Context, arg TriggerListByAppAfterParams) ([]TriggerDetail, error) {
+	rows, err := q.db.Query(ctx, triggerListByAppAfter,
+		arg.AppID,
+		arg.Kind,
+		arg.AfterID,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []TriggerDetail
+	for rows.Next() {
+		var i TriggerDetail
+		if err := rows.Scan(
+			&i.ID,
+			&i.AppID,
+			&i.ScriptID,
+			&i.Kind,
+			&i.Enabled,
+			&i.MaxAttempts,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.HttpMethod,
+			&i.HttpPath,
+			&i.CronSchedule,
+			&i.CronTimeZone,
+			&i.CronNextRunAt,
+			&i.PubsubPattern,
+			&i.QueueName,
+			&i.KvKeyPattern,
+			&i.KvOps,
+			&i.DeadletterSourceKind,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const triggerListByScript = `-- name: TriggerListByScript :many
 SELECT id, app_id, script_id, kind, enabled, max_attempts, created_at, updated_at, http_method, http_path, cron_schedule, cron_time_zone, cron_next_run_at, pubsub_pattern, queue_name, kv_key_pattern, kv_ops, deadletter_source_kind FROM trigger_details WHERE script_id = $1 ORDER BY id
 `
