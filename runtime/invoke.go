@@ -163,7 +163,7 @@ func (h *Host) trapped(ctx context.Context, in *instance, inv *hostfuncs.Invocat
 	default:
 		res.Outcome = OutcomeError
 		h.log.ErrorContext(ctx, "sandbox guest trapped", "app", inv.App, "script", inv.Script, "invocation_id", inv.ID, "err", callErr, "stderr", stderr)
-		return res, true, fmt.Errorf("runtime: the sandbox failed: %w", callErr)
+		return res, true, fmt.Errorf("runtime: the sandbox failed: %w (stderr %q, memory %d of %d)", callErr, stderr, in.mem.Size(), in.maxMemory)
 	}
 }
 

@@ -33,5 +33,28 @@ func (s *shell) registerModules() *eval.Registry {
 	r.RegisterModule("test", "host_panic", nil, func(*eval.Call, []eval.Value) (eval.Value, error) {
 		return eval.Str(s.host.panicking().String()), nil
 	})
+	// test::spin() and test::spin_alloc() never return and never poll the
+	// deadline: they stand for a builtin with a bug, so the tests can check
+	// the host's backstop. They work only where the host provides the test
+	// functions.
+	r.RegisterModule("test", "spin", nil, func(c *eval.Call, _ []eval.Value) (eval.Value, error) {
+		if _, st := s.host.echo(""); st != abi.StatusOK {
+			return eval.Unit(), c.Errorf(eval.ErrorRuntime, "test::spin: host status %v", st)
+		}
+		for {
+			spinSink++
+		}
+	})
+	r.RegisterModule("test", "spin_alloc", nil, func(c *eval.Call, _ []eval.Value) (eval.Value, error) {
+		if _, st := s.host.echo(""); st != abi.StatusOK {
+			return eval.Unit(), c.Errorf(eval.ErrorRuntime, "test::spin_alloc: host status %v", st)
+		}
+		for i := 0; ; i++ {
+			b := make([]byte, 1024+i%4096)
+			spinSink += int(b[0]) + len(b)
+		}
+	})
 	return r
 }
+
+var spinSink int
