@@ -86,6 +86,19 @@ func TestServeDatabaseURL(t *testing.T) {
 	if !strings.Contains(s.out.String(), "embedded_database=false") {
 		t.Fatalf("log does not say the database is external:\n%s", s.out.String())
 	}
+
+	// Behind on migrations: not ready, and /readyz says why.
+	out := newOutput()
+	if err := run(t.Context(), []string{"migrate", "down", "--database-url", url}, out, out); err != nil {
+		t.Fatalf("migrate down: %v\n%s", err, out)
+	}
+	code, body := getJSON(t, "http://"+s.admin+"/readyz")
+	if reason, _ := body["reason"].(string); code != 503 || !strings.HasPrefix(reason, "migrations: schema at version ") || !strings.HasSuffix(reason, ": migrations pending") {
+		t.Fatalf("/readyz behind on migrations = %d %v", code, body)
+	}
+	if code, _ := getJSON(t, "http://"+s.admin+"/healthz"); code != 200 {
+		t.Fatalf("/healthz = %d, want 200 while not ready", code)
+	}
 }
 
 // The environment sets what the flags do not; a flag wins.
