@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/picloud/picloud/db/internal/dbsqlc"
+	"github.com/picloud/picloud/topic"
 )
 
 // DeliveryState is where a delivery is in its life.
@@ -99,28 +100,21 @@ func (s *Outbox) Enqueue(ctx context.Context, triggerID int64, eventID uuid.UUID
 // Publish fans a message out to the app's enabled pubsub triggers matching
 // topic and returns how many deliveries it made (0: no subscriber). With a
 // dedupeKey, triggers that still hold a delivery with that key get none.
-func (s *Outbox) Publish(ctx context.Context, appID int64, topic string, eventID uuid.UUID, dedupeKey string, payload json.RawMessage) (int64, error) {
+func (s *Outbox) Publish(ctx context.Context, appID int64, topicName string, eventID uuid.UUID, dedupeKey string, payload json.RawMessage) (int64, error) {
 	n, err := s.q.OutboxInsertPubsub(ctx, dbsqlc.OutboxInsertPubsubParams{
 		EventID: eventID, DedupeKey: ptr(dedupeKey), Payload: payload, AppID: appID,
-		Topic: topic, Prefixes: topicPrefixes(topic),
+		Topic: topicName, Prefixes: topicPrefixes(topicName),
 	})
 	if err != nil {
-		return 0, wrap(err, "publish to %q in app %d", topic, appID)
+		return 0, wrap(err, "publish to %q in app %d", topicName, appID)
 	}
 	return n, nil
 }
 
-// topicPrefixes are the prefixes a prefix pattern of a matching trigger can
-// have: "" (the pattern "*") and every leading run of segments with its dot,
-// "a." and "a.b." for "a.b.c".
-func topicPrefixes(topic string) []string {
-	out := []string{""}
-	for i := 0; i < len(topic); i++ {
-		if topic[i] == '.' {
-			out = append(out, topic[:i+1])
-		}
-	}
-	return out
+// topicPrefixes are the prefix column values a matching trigger can have:
+// "" (the pattern "*") and the topic's own prefixes.
+func topicPrefixes(t string) []string {
+	return append([]string{""}, topic.Prefixes(t)...)
 }
 
 // Push adds a message to the app's queue, to run at runAt; waiting is true
