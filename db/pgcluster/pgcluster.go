@@ -301,6 +301,10 @@ func (c *Cluster) checkDir() (initialized bool, err error) {
 		if err := c.runAs.checkOwner(dir, fi); err != nil {
 			return false, err
 		}
+		conf, _ := os.ReadFile(filepath.Join(dir, "postgresql.conf"))
+		if !strings.Contains(string(conf), includeLine) {
+			return false, fmt.Errorf("pgcluster: %s was not initialized by PiCloud, or its initialization was interrupted: remove it (a new cluster is made on the next start) or choose another directory", dir)
+		}
 		return true, c.runAs.checkWritable(dir)
 	}
 	entries, err := os.ReadDir(dir)
@@ -327,22 +331,41 @@ func (c *Cluster) initdb(ctx context.Context) error {
 		args = append(args, "--no-sync")
 	}
 	out, err := c.command(ctx, "initdb", args...).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("pgcluster: initdb %s: %w: %s", c.cfg.Dir, err, lastLine(out))
+	if err == nil {
+		err = appendInclude(filepath.Join(c.cfg.Dir, "postgresql.conf"))
+	} else {
+		err = fmt.Errorf("%w: %s", err, lastLine(out))
 	}
-	conf := filepath.Join(c.cfg.Dir, "postgresql.conf")
+	if err != nil {
+		// initdb cleans up after itself unless it was killed (a canceled
+		// ctx): leave the directory empty for the next try either way.
+		c.emptyDir()
+		return fmt.Errorf("pgcluster: initdb %s: %w", c.cfg.Dir, err)
+	}
+	return nil
+}
+
+// includeLine, appended to postgresql.conf once initdb succeeded, both loads
+// picloud.conf and marks the initialization as complete.
+const includeLine = "include_if_exists = 'picloud.conf'"
+
+func appendInclude(conf string) error {
 	f, err := os.OpenFile(conf, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
-		return fmt.Errorf("pgcluster: %w", err)
+		return err
 	}
-	_, err = io.WriteString(f, "\n# PiCloud rewrites picloud.conf at every start.\ninclude_if_exists = 'picloud.conf'\n")
+	_, err = io.WriteString(f, "\n# PiCloud rewrites picloud.conf at every start.\n"+includeLine+"\n")
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		return fmt.Errorf("pgcluster: %s: %w", conf, err)
+	return err
+}
+
+func (c *Cluster) emptyDir() {
+	entries, _ := os.ReadDir(c.cfg.Dir)
+	for _, e := range entries {
+		_ = os.RemoveAll(filepath.Join(c.cfg.Dir, e.Name()))
 	}
-	return nil
 }
 
 // writeConf writes the settings PiCloud needs, at every start, so a moved

@@ -235,12 +235,33 @@ func TestBadDirectories(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	interrupted := filepath.Join(base, "interrupted")
+	if err := os.Mkdir(interrupted, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"PG_VERSION", "postgresql.conf"} {
+		if err := os.WriteFile(filepath.Join(interrupted, name), []byte("15\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if os.Geteuid() == 0 {
+		pg, err := user.Lookup("postgres")
+		if err != nil {
+			t.Fatal(err)
+		}
+		uid, _ := strconv.Atoi(pg.Uid)
+		if err := os.Chown(interrupted, uid, -1); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	tests := []struct {
 		name string
 		dir  string
 		want string
 	}{
 		{"a file", file, "is not a directory"},
+		{"interrupted initdb", interrupted, "its initialization was interrupted: remove it"},
 		{"not a cluster", notCluster, "neither empty nor a PostgreSQL data directory"},
 		{"long path", filepath.Join(base, strings.Repeat("x", 100)), "over the 107 a unix socket allows"},
 		{"comma", filepath.Join(base, "a,b"), "must not contain commas"},
@@ -304,6 +325,26 @@ func TestUnusableDirectory(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(locked, "pg")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("left %s behind (%v)", filepath.Join(locked, "pg"), err)
+	}
+}
+
+// A canceled start leaves nothing running and an empty directory that
+// the next start initializes.
+func TestCanceledStart(t *testing.T) {
+	requireServer(t)
+	t.Parallel()
+	dir := filepath.Join(tempDir(t), "pg")
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := pgcluster.Start(ctx, pgcluster.Config{Dir: dir, NoSync: true}); err == nil {
+		t.Fatal("Start with a canceled context succeeded")
+	}
+	if postmasterRunning(t, dir) {
+		t.Fatal("a canceled Start left a server running")
+	}
+	c := start(t, pgcluster.Config{Dir: dir})
+	if got := count(t, c.URL(), "SELECT 1"); got != 1 {
+		t.Fatal("no cluster after a canceled start")
 	}
 }
 
