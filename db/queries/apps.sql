@@ -44,3 +44,7 @@ RETURNING *;
 
 -- name: AppDelete :execrows
 DELETE FROM apps WHERE id = @id;
+
+-- name: AppGetForUpdate :one
+-- Locks the app's row until the transaction ends: read-modify-write updates.
+SELECT * FROM apps WHERE id = @id FOR UPDATE;

@@ -70,6 +70,16 @@ func (s *Apps) Get(ctx context.Context, id int64) (App, error) {
 	return appFrom(row)
 }
 
+// Lock returns the app with the given id and locks it until the
+// transaction ends, for updates that read it first. Use it inside InTx.
+func (s *Apps) Lock(ctx context.Context, id int64) (App, error) {
+	row, err := s.q.AppGetForUpdate(ctx, id)
+	if err != nil {
+		return App{}, wrap(err, "lock app %d", id)
+	}
+	return appFrom(row)
+}
+
 // GetBySlug returns the app with the given slug.
 func (s *Apps) GetBySlug(ctx context.Context, slug string) (App, error) {
 	row, err := s.q.AppGetBySlug(ctx, slug)

@@ -82,6 +82,37 @@ func (q *Queries) AppGetBySlug(ctx context.Context, slug string) (App, error) {
 	return i, err
 }
 
+const appGetForUpdate = `-- name: AppGetForUpdate :one
+SELECT id, slug, description, fuel_per_invocation, memory_pages, timeout_ms, max_call_depth, max_string_bytes, max_array_len, max_map_len, max_concurrency, max_outbound_requests, max_body_bytes, kv_quota_bytes, debug_output, env, created_at, updated_at FROM apps WHERE id = $1 FOR UPDATE
+`
+
+// Locks the app's row until the transaction ends: read-modify-write updates.
+func (q *Queries) AppGetForUpdate(ctx context.Context, id int64) (App, error) {
+	row := q.db.QueryRow(ctx, appGetForUpdate, id)
+	var i App
+	err := row.Scan(
+		&i.ID,
+		&i.Slug,
+		&i.Description,
+		&i.FuelPerInvocation,
+		&i.MemoryPages,
+		&i.TimeoutMs,
+		&i.MaxCallDepth,
+		&i.MaxStringBytes,
+		&i.MaxArrayLen,
+		&i.MaxMapLen,
+		&i.MaxConcurrency,
+		&i.MaxOutboundRequests,
+		&i.MaxBodyBytes,
+		&i.KvQuotaBytes,
+		&i.DebugOutput,
+		&i.Env,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const appInsert = `-- name: AppInsert :one
 INSERT INTO apps (
   slug, description, fuel_per_invocation, memory_pages, timeout_ms, max_call_depth,

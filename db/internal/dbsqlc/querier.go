@@ -15,6 +15,8 @@ type Querier interface {
 	AppDelete(ctx context.Context, id int64) (int64, error)
 	AppGetByID(ctx context.Context, id int64) (App, error)
 	AppGetBySlug(ctx context.Context, slug string) (App, error)
+	// Locks the app's row until the transaction ends: read-modify-write updates.
+	AppGetForUpdate(ctx context.Context, id int64) (App, error)
 	AppInsert(ctx context.Context, arg AppInsertParams) (App, error)
 	AppList(ctx context.Context, afterSlug string, maxRows int32) ([]App, error)
 	AppUpdate(ctx context.Context, arg AppUpdateParams) (App, error)
