@@ -53,13 +53,11 @@ func typeMatches(t string, v Value) bool {
 // call's arguments after a free first slot (a[0]) for the receiver: builtins
 // get a with a[0] = *recv and their a[0] is written back.
 func (m *machine) callMethod(fr *frame, s *methodSite, recv *Value, ro bool, a []Value) Value {
-	if s.fast && recv.k != MapKind {
+	if s.fast && recv.k != MapKind && !ro {
 		a[0] = *recv
 		if fn := findBuiltin(s.builtin, a); fn != nil {
 			v := m.invoke(fn, s.name, a, s.pos)
-			if !ro {
-				*recv = a[0]
-			}
+			*recv = a[0]
 			return v
 		}
 	}
@@ -101,10 +99,11 @@ func (m *machine) callMethodSlow(fr *frame, s *methodSite, recv *Value, ro bool,
 	if s.builtin != nil {
 		a[0] = *recv
 		if fn := findBuiltin(s.builtin, a); fn != nil {
-			v := m.invoke(fn, s.name, a, pos)
-			if !ro {
-				*recv = a[0]
+			if ro {
+				return m.invokeOnConst(fn, s.name, a, pos)
 			}
+			v := m.invoke(fn, s.name, a, pos)
+			*recv = a[0]
 			return v
 		}
 	}
@@ -115,6 +114,20 @@ func (m *machine) callMethodSlow(fr *frame, s *methodSite, recv *Value, ro bool,
 	all := append([]Value{*recv}, args...)
 	m.fail(ErrorFunctionNotFound, pos, "Function not found: %s", signature(s.name, all))
 	return Value{}
+}
+
+// invokeOnConst calls a builtin whose receiver (a[0]) is a constant: on a
+// copy, failing as Rhai does for a non-pure method when the call changed it.
+func (m *machine) invokeOnConst(fn Builtin, name string, a []Value, pos Pos) Value {
+	orig := a[0]
+	if orig.k >= ArrayKind && orig.k <= BlobKind {
+		a[0] = m.cloneValue(orig, pos)
+	}
+	v := m.invoke(fn, name, a, pos)
+	if a[0].k != orig.k || !Equal(a[0], orig) {
+		m.fail(ErrorNonPureMethodCallOnConstant, pos, "Non-pure method '%s' cannot be called on constant", name)
+	}
+	return v
 }
 
 func noMethodStyle(name string) bool {
@@ -428,10 +441,23 @@ func (c *compiler) builtinCall(fs *funcSet, list []syntax.Expr, pos Pos) expr {
 		} else {
 			a[0] = *p
 		}
-		v := m.callBuiltin(fs, a, pos)
-		if p != nil && !ref.isConst && (ref.kind != refFree || fr.freeRO == nil || !fr.freeRO[ref.slot]) {
-			*p = a[0]
+		ro := ref.isConst || (ref.kind == refFree && fr.freeRO != nil && fr.freeRO[ref.slot])
+		if p == nil {
+			v := m.callBuiltin(fs, a, pos)
+			m.args = m.args[:base]
+			return v
 		}
+		if ro {
+			fn := findBuiltin(fs, a)
+			if fn == nil {
+				m.callBuiltin(fs, a, pos) // raises function-not-found
+			}
+			v := m.invokeOnConst(fn, fs.name, a, pos)
+			m.args = m.args[:base]
+			return v
+		}
+		v := m.callBuiltin(fs, a, pos)
+		*p = a[0]
 		m.args = m.args[:base]
 		return v
 	}
