@@ -85,12 +85,46 @@ type scope struct {
 	parent   *scope // the enclosing scope of a closure; nil otherwise
 	closure  bool
 	vars     []scopeVar
+	latest   map[string]int // name → index in vars of its latest declaration
 	captures []*Ident
+	captured map[string]bool // the names in captures
 }
 
 type scopeVar struct {
 	name    string
 	isConst bool
+	prev    int // index of the previous declaration of the same name, or -1
+}
+
+func (c *scope) declare(name string, isConst bool) {
+	if c.latest == nil {
+		c.latest = map[string]int{}
+	}
+	prev, ok := c.latest[name]
+	if !ok {
+		prev = -1
+	}
+	c.latest[name] = len(c.vars)
+	c.vars = append(c.vars, scopeVar{name, isConst, prev})
+}
+
+// rewind forgets the declarations made since len(vars) was mark.
+func (c *scope) rewind(mark int) {
+	for i := len(c.vars) - 1; i >= mark; i-- {
+		if v := c.vars[i]; v.prev < 0 {
+			delete(c.latest, v.name)
+		} else {
+			c.latest[v.name] = v.prev
+		}
+	}
+	c.vars = c.vars[:mark]
+}
+
+func (c *scope) lookup(name string) (scopeVar, bool) {
+	if i, ok := c.latest[name]; ok {
+		return c.vars[i], true
+	}
+	return scopeVar{}, false
 }
 
 // settings are the per-construct parse settings, passed by value like Rhai's
@@ -209,20 +243,10 @@ func (p *parser) levelUp(s settings) (settings, error) {
 
 // ---- Scopes ----
 
-func (p *parser) declare(name string, isConst bool) {
-	p.ctx.vars = append(p.ctx.vars, scopeVar{name, isConst})
-}
+func (p *parser) declare(name string, isConst bool) { p.ctx.declare(name, isConst) }
 
 // lookup finds name among the current scope's declared variables.
-func (p *parser) lookup(name string) (scopeVar, bool) {
-	vars := p.ctx.vars
-	for i := len(vars) - 1; i >= 0; i-- {
-		if vars[i].name == name {
-			return vars[i], true
-		}
-	}
-	return scopeVar{}, false
-}
+func (p *parser) lookup(name string) (scopeVar, bool) { return p.ctx.lookup(name) }
 
 // access records a read or write of variable name: inside a closure, a
 // variable not declared in the closure itself is captured (unless a script
@@ -230,24 +254,14 @@ func (p *parser) lookup(name string) (scopeVar, bool) {
 // and so on outwards through nested closures.
 func (p *parser) access(name string, pos Pos) {
 	for c := p.ctx; c != nil && c.closure; c = c.parent {
-		found := false
-		for i := len(c.vars) - 1; i >= 0; i-- {
-			if c.vars[i].name == name {
-				found = true
-				break
-			}
-		}
-		if found || p.fnNames[name] {
+		if _, found := c.lookup(name); found || p.fnNames[name] {
 			return
 		}
-		dup := false
-		for _, id := range c.captures {
-			if id.Name == name {
-				dup = true
-				break
-			}
+		if c.captured == nil {
+			c.captured = map[string]bool{}
 		}
-		if !dup {
+		if !c.captured[name] {
+			c.captured[name] = true
 			c.captures = append(c.captures, &Ident{Pos: pos, Name: name})
 		}
 	}
@@ -295,7 +309,7 @@ func (p *parser) parseBlock(s settings) (*Block, error) {
 		switch p.tok.Kind {
 		case RBRACE:
 			blk.End = p.take().Pos
-			p.ctx.vars = p.ctx.vars[:mark]
+			p.ctx.rewind(mark)
 			return blk, nil
 		case EOF:
 			return nil, p.missing("}", "to terminate this block")
@@ -653,7 +667,7 @@ func (p *parser) parseTry(s settings) (Stmt, error) {
 	if st.Catch, err = p.parseBlock(s); err != nil {
 		return nil, err
 	}
-	p.ctx.vars = p.ctx.vars[:mark]
+	p.ctx.rewind(mark)
 	return st, nil
 }
 
@@ -920,7 +934,7 @@ func (p *parser) parseFor(s settings) (Expr, error) {
 	if x.Body, err = p.parseBlock(s); err != nil {
 		return nil, err
 	}
-	p.ctx.vars = p.ctx.vars[:mark]
+	p.ctx.rewind(mark)
 	return x, nil
 }
 
