@@ -43,7 +43,8 @@ type Script struct {
 }
 
 // FnDef is a script-defined function `fn name(a, b) { ... }`, or a typed method
-// `fn int.calc(a) { ... }` (ThisType "int").
+// `fn int.calc(a) { ... }` (ThisType "i64": as in Rhai, `int` and `float` name
+// the types i64 and f64; other names are kept as written).
 type FnDef struct {
 	Pos      Pos // position of the function's name
 	Name     string
@@ -153,8 +154,8 @@ type UnitLit struct {
 }
 
 // InterpString is a back-tick string with `${ ... }` interpolations. Parts
-// alternate between *StringLit (literal text, possibly empty) and *Block (the
-// statements inside one `${ }`), in source order.
+// are, in source order, *StringLit (literal text; empty texts are left out)
+// and *Block (the statements inside one `${ }`).
 type InterpString struct {
 	Pos   Pos
 	Parts []Expr
@@ -260,12 +261,19 @@ type CallExpr struct {
 	Bang      bool
 }
 
-// ClosureExpr is an anonymous function `|a, b| expr` or `|| { ... }`.
-// Captures lists, once each and in order of first use, the free variables of
-// the body: names read or written in it that are neither parameters nor
-// declared inside it, and that are declared (let, const, for, catch, or a
-// parameter) in an enclosing scope at the closure's position. Pos is the
-// opening '|' (or '||').
+// ClosureExpr is an anonymous function `|a, b| expr` or `|| { ... }`. Its
+// body is a statement in Rhai; Body holds an expression statement's
+// expression, or a *Block around any other statement.
+//
+// Captures lists, once each and in order of first use, the closure's
+// external variables as Rhai computes them: the names the body reads or
+// writes as variables before declaring them itself (as parameter, let,
+// const, for or catch variable), except names of script functions defined
+// earlier in the script. A name in Captures need not be declared anywhere
+// visible to the parser (the host may push it into the scope). Captures of
+// a nested closure are also captures of the enclosing closure when it does
+// not declare them. Each Ident's Pos is the first use. Pos is the opening
+// '|' (or '||').
 type ClosureExpr struct {
 	Pos      Pos
 	Params   []*Ident
@@ -305,7 +313,8 @@ type SwitchExpr struct {
 // expressions: literals (including array and map literals of literals, and
 // negative numbers folded into IntLit/FloatLit) and integer ranges
 // (*BinaryExpr with OpRange/OpRangeIncl of two *IntLit). Guard is nil when
-// absent. Body is an expression (often a *Block).
+// absent. The body is a statement in Rhai: Body holds an expression
+// statement's expression, or a *Block around any other statement.
 type SwitchCase struct {
 	Pos    Pos
 	Values []Expr
@@ -355,7 +364,7 @@ type ExprStmt struct {
 // LetStmt is `let x = v;`, `const X = v;` (Const) or their `export` forms
 // (Export). Value is nil for `let x;`.
 type LetStmt struct {
-	Pos    Pos // the `let`/`const` keyword (or `export` before it)
+	Pos    Pos // the `let`/`const` keyword
 	Name   *Ident
 	Value  Expr
 	Const  bool
@@ -411,7 +420,8 @@ type ImportStmt struct {
 	Alias *Ident
 }
 
-// ExportStmt is `export x, y as z;` (top level only).
+// ExportStmt is `export x;` or `export x as y;` (top level only). Rhai
+// exports one variable per statement, so Items has one element.
 type ExportStmt struct {
 	Pos   Pos
 	Items []ExportItem
