@@ -368,4 +368,3 @@ func TestFill(t *testing.T) {
 		t.Fatalf("Fill of a failure before the run = %+v", inv)
 	}
 }
-
