@@ -24,3 +24,7 @@ WHERE s.id = @script_id;
 SELECT id, script_id, number, sha256, created_at FROM script_versions
 WHERE script_id = @script_id
 ORDER BY number DESC;
+
+-- name: ScriptVersionSources :many
+-- The source of each version whose id is listed.
+SELECT id, source FROM script_versions WHERE id = ANY(@ids::bigint[]);

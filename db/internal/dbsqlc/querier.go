@@ -101,6 +101,10 @@ type Querier interface {
 	ScriptListByApp(ctx context.Context, appID int64) ([]Script, error)
 	// A page of the app's scripts in name order after @after_name.
 	ScriptListByAppAfter(ctx context.Context, arg ScriptListByAppAfterParams) ([]Script, error)
+	// The scripts that have an active version, with that version's id, number
+	// and hash and whether the script has any trigger, for the public router:
+	// every app's, or one app's.
+	ScriptListServing(ctx context.Context, appID *int64) ([]ScriptListServingRow, error)
 	ScriptVersionGet(ctx context.Context, scriptID int64, number int32) (ScriptVersion, error)
 	ScriptVersionGetActive(ctx context.Context, scriptID int64) (ScriptVersion, error)
 	// Numbers the version by bumping scripts.latest_version, which takes the
@@ -108,6 +112,8 @@ type Querier interface {
 	ScriptVersionInsert(ctx context.Context, source string, scriptID int64) (ScriptVersion, error)
 	// Newest first, without the source.
 	ScriptVersionList(ctx context.Context, scriptID int64) ([]ScriptVersionListRow, error)
+	// The source of each version whose id is listed.
+	ScriptVersionSources(ctx context.Context, ids []int64) ([]ScriptVersionSourcesRow, error)
 	// Serialises the first-start check of every node on one database; held until
 	// the transaction ends.
 	TokenBootstrapLock(ctx context.Context) error
@@ -138,6 +144,8 @@ type Querier interface {
 	TriggerHTTPInsert(ctx context.Context, arg TriggerHTTPInsertParams) error
 	// The enabled HTTP routes of an app, for the public listener's router.
 	TriggerHTTPListRoutes(ctx context.Context, appID int64) ([]TriggerHTTPListRoutesRow, error)
+	// The enabled HTTP routes of every app, or of one app, for the public router.
+	TriggerHTTPListServing(ctx context.Context, appID *int64) ([]TriggerHTTPListServingRow, error)
 	// The shared part of a trigger; the store inserts the kind's details row in
 	// the same transaction.
 	TriggerInsert(ctx context.Context, arg TriggerInsertParams) (Trigger, error)

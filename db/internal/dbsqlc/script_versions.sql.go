@@ -116,3 +116,33 @@ func (q *Queries) ScriptVersionList(ctx context.Context, scriptID int64) ([]Scri
 	}
 	return items, nil
 }
+
+const scriptVersionSources = `-- name: ScriptVersionSources :many
+SELECT id, source FROM script_versions WHERE id = ANY($1::bigint[])
+`
+
+type ScriptVersionSourcesRow struct {
+	ID     int64
+	Source string
+}
+
+// The source of each version whose id is listed.
+func (q *Queries) ScriptVersionSources(ctx context.Context, ids []int64) ([]ScriptVersionSourcesRow, error) {
+	rows, err := q.db.Query(ctx, scriptVersionSources, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ScriptVersionSourcesRow
+	for rows.Next() {
+		var i ScriptVersionSourcesRow
+		if err := rows.Scan(&i.ID, &i.Source); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

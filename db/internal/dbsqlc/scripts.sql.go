@@ -174,3 +174,53 @@ func (q *Queries) ScriptListByAppAfter(ctx context.Context, arg ScriptListByAppA
 	}
 	return items, nil
 }
+
+const scriptListServing = `-- name: ScriptListServing :many
+SELECT s.id, s.app_id, s.name, v.id AS version_id, v.number, v.sha256,
+       EXISTS (SELECT 1 FROM triggers t WHERE t.script_id = s.id) AS has_trigger
+FROM scripts s
+JOIN script_versions v ON v.script_id = s.id AND v.number = s.active_version
+WHERE $1::bigint IS NULL OR s.app_id = $1
+ORDER BY s.app_id, s.name
+`
+
+type ScriptListServingRow struct {
+	ID         int64
+	AppID      int64
+	Name       string
+	VersionID  int64
+	Number     int32
+	Sha256     []byte
+	HasTrigger bool
+}
+
+// The scripts that have an active version, with that version's id, number
+// and hash and whether the script has any trigger, for the public router:
+// every app's, or one app's.
+func (q *Queries) ScriptListServing(ctx context.Context, appID *int64) ([]ScriptListServingRow, error) {
+	rows, err := q.db.Query(ctx, scriptListServing, appID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ScriptListServingRow
+	for rows.Next() {
+		var i ScriptListServingRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.AppID,
+			&i.Name,
+			&i.VersionID,
+			&i.Number,
+			&i.Sha256,
+			&i.HasTrigger,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

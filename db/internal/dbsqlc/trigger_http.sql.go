@@ -71,3 +71,46 @@ func (q *Queries) TriggerHTTPListRoutes(ctx context.Context, appID int64) ([]Tri
 	}
 	return items, nil
 }
+
+const triggerHTTPListServing = `-- name: TriggerHTTPListServing :many
+SELECT t.id AS trigger_id, t.app_id, t.script_id, h.method, h.path
+FROM trigger_http h
+JOIN triggers t ON t.id = h.trigger_id
+WHERE t.enabled AND ($1::bigint IS NULL OR h.app_id = $1)
+ORDER BY h.app_id, h.path, h.method
+`
+
+type TriggerHTTPListServingRow struct {
+	TriggerID int64
+	AppID     int64
+	ScriptID  int64
+	Method    string
+	Path      string
+}
+
+// The enabled HTTP routes of every app, or of one app, for the public router.
+func (q *Queries) TriggerHTTPListServing(ctx context.Context, appID *int64) ([]TriggerHTTPListServingRow, error) {
+	rows, err := q.db.Query(ctx, triggerHTTPListServing, appID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []TriggerHTTPListServingRow
+	for rows.Next() {
+		var i TriggerHTTPListServingRow
+		if err := rows.Scan(
+			&i.TriggerID,
+			&i.AppID,
+			&i.ScriptID,
+			&i.Method,
+			&i.Path,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
