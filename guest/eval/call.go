@@ -246,7 +246,8 @@ func (c *compiler) methodCall(e *syntax.MethodCallExpr) expr {
 			return Value{k: elvisKind}
 		}
 		base, a := evalRecvArgs(fr, args)
-		v := m.callMethod(fr, site, &r, false, a)
+		a[0] = r
+		v := m.callMethod(fr, site, &a[0], false, a)
 		m.args = m.args[:base]
 		return v
 	}

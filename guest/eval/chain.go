@@ -553,8 +553,10 @@ func (m *machine) modifyAt(fr *frame, ptr *Value, ro bool, steps []lstep, op *pa
 			}
 			m.fail(ErrorPropertyNotFound, st.pos, "Property not found: %s", k)
 		}
-		tmp := cur
-		m.modifyAt(fr, &tmp, ro, rest, op)
+		tp, tb := m.temp(cur)
+		m.modifyAt(fr, tp, ro, rest, op)
+		tmp := *tp
+		m.args = m.args[:tb]
 		if !ro && (exists || op.kind != opMethod) {
 			mp.Set(k, tmp)
 		}
@@ -570,8 +572,9 @@ func (m *machine) modifyAt(fr *frame, ptr *Value, ro bool, steps []lstep, op *pa
 				m.boundsErr(ErrorArrayBounds, "Array", "element", len(el), key.n, st.pos)
 			}
 			if ro {
-				tmp := el[j]
-				m.modifyAt(fr, &tmp, ro, rest, op)
+				tp, tb := m.temp(el[j])
+				m.modifyAt(fr, tp, ro, rest, op)
+				m.args = m.args[:tb]
 				return
 			}
 			m.modifyAt(fr, &el[j], ro, rest, op)
@@ -587,8 +590,10 @@ func (m *machine) modifyAt(fr *frame, ptr *Value, ro bool, steps []lstep, op *pa
 			if j < 0 || j >= int64(len(bs)) {
 				m.boundsErr(ErrorArrayBounds, "Blob", "byte", len(bs), key.n, st.pos)
 			}
-			tmp := Int(int64(bs[j]))
-			m.apply(fr, &tmp, ro, op)
+			tp, tb := m.temp(Int(int64(bs[j])))
+			m.apply(fr, tp, ro, op)
+			tmp := *tp
+			m.args = m.args[:tb]
 			if tmp.k != IntKind {
 				m.fail(ErrorMismatchDataType, st.pos, "Data type incorrect: %s (expecting i64)", tmp.TypeName())
 			}
@@ -608,8 +613,10 @@ func (m *machine) modifyAt(fr *frame, ptr *Value, ro bool, steps []lstep, op *pa
 			if j < 0 || j >= int64(len(rs)) {
 				m.boundsErr(ErrorStringBounds, "String", "character", len(rs), key.n, st.pos)
 			}
-			tmp := Char(rs[j])
-			m.apply(fr, &tmp, ro, op)
+			tp, tb := m.temp(Char(rs[j]))
+			m.apply(fr, tp, ro, op)
+			tmp := *tp
+			m.args = m.args[:tb]
 			if op.kind == opMethod {
 				return
 			}
@@ -631,8 +638,10 @@ func (m *machine) modifyAt(fr *frame, ptr *Value, ro bool, steps []lstep, op *pa
 				if bit < 0 || bit >= 64 {
 					m.fail(ErrorBitFieldBounds, st.pos, "Bit-field index %d out of bounds: only 64 bits in bit-field", key.n)
 				}
-				tmp := Bool(ptr.n&(1<<uint(bit)) != 0)
-				m.apply(fr, &tmp, ro, op)
+				tp, tb := m.temp(Bool(ptr.n&(1<<uint(bit)) != 0))
+				m.apply(fr, tp, ro, op)
+				tmp := *tp
+				m.args = m.args[:tb]
 				if op.kind == opMethod {
 					return
 				}
@@ -648,8 +657,10 @@ func (m *machine) modifyAt(fr *frame, ptr *Value, ro bool, steps []lstep, op *pa
 			case RangeKind:
 				lo, n := m.bitRange(key.Range(), st.pos)
 				mk := mask(n)
-				tmp := Int(int64(uint64(ptr.n) >> uint(lo) & mk))
-				m.apply(fr, &tmp, ro, op)
+				tp, tb := m.temp(Int(int64(uint64(ptr.n) >> uint(lo) & mk)))
+				m.apply(fr, tp, ro, op)
+				tmp := *tp
+				m.args = m.args[:tb]
 				if op.kind == opMethod {
 					return
 				}
@@ -663,8 +674,10 @@ func (m *machine) modifyAt(fr *frame, ptr *Value, ro bool, steps []lstep, op *pa
 	}
 	if !st.isIndex {
 		// property of a non-map: getter, then setter
-		tmp := m.getProp(*ptr, st.name, st.pos)
-		m.modifyAt(fr, &tmp, ro, rest, op)
+		tp, tb := m.temp(m.getProp(*ptr, st.name, st.pos))
+		m.modifyAt(fr, tp, ro, rest, op)
+		tmp := *tp
+		m.args = m.args[:tb]
 		if op.kind == opMethod && !last {
 			m.setProp(ptr, st.name, tmp, st.pos, true)
 			return
@@ -675,8 +688,10 @@ func (m *machine) modifyAt(fr *frame, ptr *Value, ro bool, steps []lstep, op *pa
 		return
 	}
 	// any other indexing: read, apply, and write back through index$set
-	tmp := m.index(*ptr, key, st.pos)
-	m.modifyAt(fr, &tmp, ro, rest, op)
+	tp, tb := m.temp(m.index(*ptr, key, st.pos))
+	m.modifyAt(fr, tp, ro, rest, op)
+	tmp := *tp
+	m.args = m.args[:tb]
 	if op.kind == opMethod && last {
 		return
 	}
@@ -693,6 +708,16 @@ func (m *machine) modifyAt(fr *frame, ptr *Value, ro bool, steps []lstep, op *pa
 		m.args = m.args[:base]
 	}
 	m.fail(ErrorIndexingType, st.pos, "Indexer unavailable: %s", ptr.TypeName())
+}
+
+// temp parks v on the scratch stack and returns a pointer to it (valid,
+// with the value the callee left, even if the stack grows meanwhile) and
+// the stack height to restore. It keeps temporaries passed by reference off
+// the Go heap.
+func (m *machine) temp(v Value) (*Value, int) {
+	base := len(m.args)
+	m.args = append(m.args, v)
+	return &m.args[base], base
 }
 
 func (m *machine) setProp(ptr *Value, name string, v Value, pos Pos, optional bool) {

@@ -1059,7 +1059,11 @@ func (c *compiler) closure(e *syntax.ClosureExpr) expr {
 		m.allocP(bytes, pos)
 		fp := &FnPtr{Name: fd.name, fn: fd, mod: fr.mod}
 		if len(caps) > 0 {
-			fp.caps = make([]*cell, len(caps))
+			if len(caps) <= len(fp.cap2) {
+				fp.caps = fp.cap2[:len(caps):len(caps)]
+			} else {
+				fp.caps = make([]*cell, len(caps))
+			}
 			for i := range caps {
 				fp.caps[i] = m.captureCell(fr, &caps[i].from)
 			}

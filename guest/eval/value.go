@@ -380,6 +380,7 @@ type FnPtr struct {
 	fn    *funcDef // the closure's function, or a cached lookup; nil = resolve by name
 	caps  []*cell  // the closure's captured (shared) variables
 	mod   *modInst // the module the closure was created in
+	cap2  [2]*cell // storage for caps of closures that capture up to two variables
 }
 
 // IsAnonymous reports whether the pointer refers to a closure.
