@@ -201,7 +201,6 @@ func (c *Cluster) start(ctx context.Context) error {
 		return err
 	}
 
-	started := false
 	pid, running := c.runningPostmaster()
 	if running {
 		log.InfoContext(ctx, "reusing the PostgreSQL server an earlier run left running", slog.String("dir", dir), slog.Int("pid", pid))
@@ -209,16 +208,14 @@ func (c *Cluster) start(ctx context.Context) error {
 		c.removeStaleLocks(ctx)
 		log.InfoContext(ctx, "starting PostgreSQL", slog.String("dir", dir))
 		if err := c.pgctl(ctx, "start", "-w", "-s", "-t", c.timeoutSeconds(), "-l", filepath.Join(dir, "postgresql.log")); err != nil {
-			c.stopServer(context.WithoutCancel(ctx))
+			// pg_ctl may have been stopped (a canceled ctx) after the server began.
+			_ = c.stopServer(context.WithoutCancel(ctx))
 			return fmt.Errorf("pgcluster: start PostgreSQL in %s: %w%s", dir, err, c.logHint())
 		}
-		started = true
 	}
 	c.url = connURL(dir, c.cfg.Database)
 	if err := c.ensureDatabase(ctx); err != nil {
-		if started || running {
-			c.stopServer(context.WithoutCancel(ctx))
-		}
+		_ = c.stopServer(context.WithoutCancel(ctx)) // started or adopted: either way ours to stop
 		return err
 	}
 	return nil
