@@ -538,14 +538,14 @@ func (m *machine) modifyAt(fr *frame, ptr *Value, ro bool, steps []lstep, op *pa
 			k = st.name
 		}
 		mp := ptr.Map()
+		if last && op.kind == opAssign {
+			m.mapSet(mp, k, op.rhs, st.pos)
+			return
+		}
 		cur, exists := mp.Get(k)
 		if !exists && !ro {
 			m.checkLenP(MapKind, mp.Len()+1, st.pos)
 			m.allocP(int64(len(k))+MapEntrySize, st.pos)
-		}
-		if last && op.kind == opAssign {
-			mp.Set(k, op.rhs)
-			return
 		}
 		if !exists && !last && !st.elvis {
 			if st.isIndex {
@@ -708,6 +708,20 @@ func (m *machine) modifyAt(fr *frame, ptr *Value, ro bool, steps []lstep, op *pa
 		m.args = m.args[:base]
 	}
 	m.fail(ErrorIndexingType, st.pos, "Indexer unavailable: %s", ptr.TypeName())
+}
+
+// mapSet stores v under k, enforcing the map size limit and accounting a
+// new entry.
+func (m *machine) mapSet(mp *Map, k string, v Value, pos Pos) {
+	n := mp.Len()
+	mp.Set(k, v)
+	if mp.Len() > n {
+		if m.limits.MaxMapLen > 0 && mp.Len() > m.limits.MaxMapLen {
+			mp.Delete(k)
+			m.fail(ErrorDataTooLarge, pos, "Size of object map too large")
+		}
+		m.allocP(int64(len(k))+MapEntrySize, pos)
+	}
 }
 
 // temp parks v on the scratch stack and returns a pointer to it (valid,

@@ -355,6 +355,17 @@ func (c *compiler) assign(s *syntax.AssignStmt) expr {
 				fr.m.modifyPath(fr, &p, &o)
 				return Value{}
 			}
+			if base.k == MapKind && kind == opAssign {
+				if i := idx(fr); i.k == StringKind {
+					fr.m.mapSet(base.Map(), i.Str(), b, path.steps[0].pos)
+					return Value{}
+				} else {
+					p := lpath{root: path.root, pos: path.pos, steps: []lstep{{isIndex: true, idx: constExpr(i), pos: path.steps[0].pos}}}
+					o := pathOp{kind: kind, op: op, rhs: b, pos: pos}
+					fr.m.modifyPath(fr, &p, &o)
+					return Value{}
+				}
+			}
 			o := pathOp{kind: kind, op: op, rhs: b, pos: pos}
 			fr.m.modifyPath(fr, path, &o)
 			return Value{}

@@ -318,8 +318,10 @@ func (m *Map) Set(key string, v Value) {
 	if m.m == nil {
 		m.m = make(map[string]Value)
 	}
-	if _, ok := m.m[key]; !ok {
-		m.keys = nil
+	if m.keys != nil {
+		if _, ok := m.m[key]; !ok {
+			m.keys = nil
+		}
 	}
 	m.m[key] = v
 }
