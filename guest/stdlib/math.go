@@ -87,19 +87,26 @@ func registerMath(l lib) {
 	}
 
 	// Floating-point functions.
+	// Rust calls the C library for these; see libm.go and fdlibm.go for why
+	// they are not Go's math functions. They cost more fuel than a plain
+	// operation: a few hundred nanoseconds of double-double arithmetic.
 	for name, f := range map[string]func(float64) float64{
-		"sin": math.Sin, "cos": math.Cos, "tan": math.Tan,
-		"sinh": math.Sinh, "cosh": math.Cosh, "tanh": math.Tanh,
-		"asin": math.Asin, "acos": math.Acos, "atan": math.Atan,
-		"asinh": math.Asinh, "acosh": math.Acosh, "atanh": math.Atanh,
-		"sqrt": math.Sqrt, "exp": math.Exp, "ln": math.Log, "log": log10,
-		"to_degrees": toDegrees, "to_radians": toRadians,
+		"sin": crSin, "cos": crCos, "tan": crTan,
+		"sinh": glibcSinh, "cosh": glibcCosh, "tanh": glibcTanh,
+		"asin": crAsin, "acos": crAcos, "atan": crAtan,
+		"asinh": rustAsinh, "acosh": rustAcosh, "atanh": rustAtanh,
+		"exp": crExp, "ln": crLog, "log": glibcLog10,
+	} {
+		l.fn(name, "f", libm1(f))
+	}
+	for name, f := range map[string]func(float64) float64{
+		"sqrt": math.Sqrt, "to_degrees": toDegrees, "to_radians": toRadians,
 	} {
 		l.fn(name, "f", float1(f))
 	}
-	l.fn("atan", "ff", float2(math.Atan2)) // atan(y, x)
-	l.fn("hypot", "ff", float2(math.Hypot))
-	l.fn("log", "ff", float2(func(x, base float64) float64 { return math.Log(x) / math.Log(base) }))
+	l.fn("atan", "ff", libm2(crAtan2)) // atan(y, x)
+	l.fn("hypot", "ff", libm2(crHypot))
+	l.fn("log", "ff", libm2(func(x, base float64) float64 { return crLog(x) / crLog(base) }))
 	for name, f := range map[string]func(float64) float64{
 		"floor": math.Floor, "ceiling": math.Ceil, "round": math.Round,
 		"int": math.Trunc, "fraction": fraction,
@@ -147,27 +154,38 @@ func float1(f func(float64) float64) builtin {
 	}
 }
 
-func float2(f func(x, y float64) float64) builtin {
+// libmCost is the fuel of one elementary function; reducing a huge
+// argument of sin, cos or tan (|x| >= 2^26) takes big-number arithmetic.
+const (
+	libmCost     = 8
+	libmHugeCost = 400
+)
+
+func libm1(f func(float64) float64) builtin {
 	return func(c *eval.Call, a []eval.Value) (eval.Value, error) {
+		x := a[0].Float()
+		cost := libmCost
+		if math.Abs(x) >= 0x1p26 {
+			cost = libmHugeCost
+		}
+		if err := spend(c, cost); err != nil {
+			return eval.Value{}, err
+		}
+		return eval.Float(f(x)), nil
+	}
+}
+
+func libm2(f func(x, y float64) float64) builtin {
+	return func(c *eval.Call, a []eval.Value) (eval.Value, error) {
+		if err := spend(c, libmCost); err != nil {
+			return eval.Value{}, err
+		}
 		return eval.Float(f(a[0].Float(), a[1].Float())), nil
 	}
 }
 
 // fraction is Rust's f64::fract: x minus its integral part.
 func fraction(x float64) float64 { return x - math.Trunc(x) }
-
-// log10 is the base-10 logarithm, exact for powers of ten as the C
-// library's log10 (which Rust uses) is; Go's math.Log10 is not
-// (math.Log10(1e15) is 14.999999999999998).
-func log10(x float64) float64 {
-	r := math.Log10(x)
-	if n := math.Round(r); n != r && math.Abs(n-r) < 1e-9 && n >= -323 && n <= 308 {
-		if p, err := strconv.ParseFloat("1e"+strconv.Itoa(int(n)), 64); err == nil && p == x {
-			return n
-		}
-	}
-	return r
-}
 
 // Rust's f64::to_degrees multiplies by 180/π rounded once; to_radians by
 // the float division π/180, done at run time here to round the same way.

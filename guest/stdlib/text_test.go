@@ -144,12 +144,9 @@ func TestIsRustFloat(t *testing.T) {
 func TestLog10(t *testing.T) {
 	for e := -300; e <= 300; e++ {
 		x, _ := strconv.ParseFloat("1e"+strconv.Itoa(e), 64)
-		if got := log10(x); got != float64(e) {
+		if got := glibcLog10(x); got != float64(e) {
 			t.Errorf("log10(1e%d) = %v, want %d", e, got, e)
 		}
-	}
-	if got := log10(2); math.Abs(got-0.3010299956639812) > 1e-16 {
-		t.Errorf("log10(2) = %v", got)
 	}
 }
 
