@@ -199,6 +199,9 @@ func (c *Call) Debug(s string) {
 // Errorf returns a runtime error of the given kind at the call's position.
 func (c *Call) Errorf(kind ErrorKind, format string, args ...any) *Error {
 	e := Errorf(kind, c.pos, format, args...)
+	if kind == ErrorRuntime {
+		e.Value = Str(e.Msg) // what catch (e) binds, as for a Rust function's error string
+	}
 	return e
 }
 

@@ -602,7 +602,7 @@ func (m *machine) try(fr *frame, body expr) (v Value, err *Error) {
 // errors a map as Rhai builds it: message, error (the kind), line and
 // position (and source inside a module).
 func errorValue(e *Error) Value {
-	if e.Kind == ErrorRuntime && e.Err == nil {
+	if e.Kind == ErrorRuntime {
 		return e.Value
 	}
 	mp := NewMapCap(4)

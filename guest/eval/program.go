@@ -151,6 +151,15 @@ func (p *Program) Run(env Env) (res Result, err error) {
 	}()
 	f := m.newFrame(0, p.main, Pos{})
 	f.mod = m.main
+	if len(env.Vars) > 0 {
+		// the script's variables are its own: changing them never touches the host's values
+		vars := make([]Var, len(env.Vars))
+		for i, v := range env.Vars {
+			vars[i] = v
+			vars[i].Value = v.Value.Clone()
+		}
+		env.Vars = vars
+	}
 	if len(env.Vars) > 0 && len(p.main.freeNames) > 0 {
 		f.freeRO = make([]bool, len(f.free))
 		for i, name := range p.main.freeNames {
