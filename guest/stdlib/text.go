@@ -23,8 +23,16 @@ func newText(s string) text {
 	return text{s: s, n: utf8.RuneCountInString(s)}
 }
 
-// isASCII reports whether s holds only ASCII bytes.
+// isASCII reports whether s holds only ASCII bytes, eight at a time.
 func isASCII(s string) bool {
+	for len(s) >= 8 {
+		lo := uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
+		hi := uint32(s[4]) | uint32(s[5])<<8 | uint32(s[6])<<16 | uint32(s[7])<<24
+		if (lo|hi)&0x80808080 != 0 {
+			return false
+		}
+		s = s[8:]
+	}
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return false

@@ -8,7 +8,7 @@ import (
 )
 
 func TestText(t *testing.T) {
-	for _, s := range []string{"", "hello", "héllo", "朝には紅顔", "a😀b"} {
+	for _, s := range []string{"", "hello", "héllo", "朝には紅顔", "a😀b", "abcdefgh", "abcdefghé", "abcdefghijklmnoé", "éabcdefghijklmnop"} {
 		tx := newText(s)
 		runes := []rune(s)
 		if tx.n != len(runes) {
