@@ -504,9 +504,12 @@ func (l *lexer) word(pos Pos) Token {
 func (l *lexer) number(pos Pos, neg bool) Token {
 	var buf [48]byte
 	text := buf[:0]
+	start := l.off // where the literal's text starts in the source
 	if neg {
 		text = append(text, '-')
+		start--
 	}
+	verbatim := true // text is exactly src[start:l.off]
 	first := l.src[l.off]
 	text = append(text, first)
 	l.skip(1)
@@ -519,6 +522,7 @@ scan:
 		switch {
 		case c == '_':
 			l.skip(1)
+			verbatim = false
 		case valid(c):
 			text = append(text, c)
 			l.skip(1)
@@ -535,6 +539,7 @@ scan:
 				text = append(text, '.', '0')
 				l.skip(1)
 				hasPeriod = true
+				verbatim = false
 			}
 		case (c == 'e' || c == 'E') && !hasE && radix == 10:
 			c1 := l.peekByte(1)
@@ -565,7 +570,12 @@ scan:
 		}
 	}
 	if radix != 10 {
-		digits := string(text[2+b2i(neg):])
+		var digits string
+		if verbatim {
+			digits = l.src[start+2+b2i(neg) : l.off]
+		} else {
+			digits = string(text[2+b2i(neg):])
+		}
 		u, err := strconv.ParseUint(digits, radix, 64)
 		if err != nil {
 			return l.fail(pos, errMalformedNumber, "Invalid number: '"+string(text)+"'")
@@ -576,7 +586,12 @@ scan:
 		}
 		return Token{Kind: INT, Pos: pos, Int: v}
 	}
-	s := string(text)
+	var s string
+	if verbatim {
+		s = l.src[start:l.off] // no allocation
+	} else {
+		s = string(text)
+	}
 	if !hasPeriod {
 		v, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
@@ -746,42 +761,54 @@ func hexVal(c byte) byte {
 // verbatim except that "“" stands for a back-tick, `\${` for a literal `${`
 // and "\r\n" for "\n".
 func (l *lexer) backtick(pos Pos, first bool) Token {
+	// Text is built only when the string holds one of its escapes;
+	// otherwise it is a substring of the source.
 	var b strings.Builder
+	dirty := false
 	startOff := l.off // start of the pending run of verbatim bytes
 	flush := func() {
 		b.WriteString(l.src[startOff:l.off])
+		dirty = true
+	}
+	text := func() string {
+		if !dirty {
+			return l.src[startOff:l.off]
+		}
+		flush()
+		return b.String()
 	}
 	for l.off < len(l.src) {
 		c := l.src[l.off]
 		switch {
 		case c == '$' && l.peekByte(1) == '{':
-			flush()
+			s := text()
 			l.skip(1) // the '{' is the next token
 			kind := INTERP_MID
 			if first {
 				kind = INTERP_START
 			}
 			l.interps = append(l.interps, l.depth+1)
-			return Token{Kind: kind, Pos: pos, Text: b.String()}
+			return Token{Kind: kind, Pos: pos, Text: s}
 		case c == '\\' && l.peekByte(1) == '$' && l.peekByte(2) == '{':
 			flush()
 			b.WriteString("${")
 			l.skip(3)
 			startOff = l.off
 		case c == '`':
-			flush()
-			l.skip(1)
-			if l.peekByte(0) == '`' {
-				l.skip(1)
+			if l.peekByte(1) == '`' {
+				flush()
 				b.WriteByte('`')
+				l.skip(2)
 				startOff = l.off
 				continue
 			}
+			s := text()
+			l.skip(1)
 			kind := INTERP_END
 			if first {
 				kind = STRING
 			}
-			return Token{Kind: kind, Pos: pos, Text: b.String()}
+			return Token{Kind: kind, Pos: pos, Text: s}
 		case c == '\r' && l.peekByte(1) == '\n':
 			flush()
 			l.skip(1)

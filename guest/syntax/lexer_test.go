@@ -306,7 +306,7 @@ func TestLexEOFPosition(t *testing.T) {
 
 // TestLexNoAllocs checks that plain tokens do not allocate.
 func TestLexNoAllocs(t *testing.T) {
-	src := `let total = 0; for x in items { total += x.price * 2 - 1; } "plain string" 3.25 0xff`
+	src := "let total = 0; for x in items { total += x.price * 2 - 1; } \"plain string\" 3.25 -1_000 0xff `back-tick` #\"raw\"#"
 	allocs := testing.AllocsPerRun(100, func() {
 		l := lexer{src: src, line: 1, col: 1, unaryNext: true}
 		for l.next().Kind != EOF {
