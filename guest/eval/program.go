@@ -133,9 +133,11 @@ func (p *Program) Run(env Env) (res Result, err error) {
 				err = r
 			case *exitPanic:
 				res.Value, err = r.val, nil
+				return
 			case *ctlPanic:
 				if r.kind == ctlReturn {
 					res.Value, err = r.val, nil
+					return
 				} else {
 					err = &Error{Kind: ErrorRuntime, Msg: "'break' must be within a loop", Source: p.name}
 				}

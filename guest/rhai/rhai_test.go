@@ -182,3 +182,26 @@ func TestCompileErrors(t *testing.T) {
 		t.Fatalf("got %v, want a positioned parse error", err)
 	}
 }
+
+func TestResultValue(t *testing.T) {
+	for src, want := range map[string]string{
+		`40 + 2`:                             `42`,
+		`let x = 1; x + 1;`:                  `2`,
+		`return 5; 6`:                        `5`,
+		`if true { return "early"; } "late"`: `"early"`,
+		`exit(7); 8`:                         `7`,
+		`fn f() { exit([9]) } f(); 1`:        `[9]`,
+		`let x = 3;`:                         `null`,
+		`{ 1; 2 }`:                           `2`,
+		`for i in 0..3 { }`:                  `null`,
+	} {
+		res, err := mustCompile(t, src).Run(rhai.Env{})
+		if err != nil {
+			t.Errorf("%s: %v", src, err)
+			continue
+		}
+		if got, _ := rhai.ToJSON(res.Value); string(got) != want {
+			t.Errorf("%s = %s, want %s", src, got, want)
+		}
+	}
+}
