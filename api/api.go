@@ -2,6 +2,12 @@
 // the admin API under /api/v1, the dashboard at /) and the public listener
 // where HTTP triggers answer under /{app}/.
 //
+// The admin API is JSON in and out, with errors as RFC 9457 problem
+// documents carrying a stable code (problems.go lists them), bearer-token
+// authentication with scopes (auth.go), cursor pagination and an OpenAPI 3
+// document at /api/v1/openapi.json that describes every route (routes.go
+// registers them).
+//
 // Call gin.SetMode(gin.ReleaseMode) in the binary before New: gin's mode is
 // process-wide, so this package leaves it alone.
 package api
@@ -13,11 +19,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
+	"sync"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-gonic/gin"
 
 	"github.com/picloud/picloud/dashboard"
+	"github.com/picloud/picloud/db/store"
+	"github.com/picloud/picloud/runtime"
 )
 
 // Config configures a Server. The zero value serves health checks and the
@@ -41,6 +53,46 @@ type Config struct {
 	// Dashboard serves every admin path that no route claims.
 	// Default: dashboard.Handler().
 	Dashboard http.Handler
+
+	// Store is the database behind the admin API. Default: none, and then
+	// no /api/v1 route is served.
+	Store *store.Store
+
+	// Invoker runs scripts for POST /api/v1/apps/{app}/scripts/{script}/invoke:
+	// the process's *runtime.Host. Default: none; invoke answers 503.
+	Invoker Invoker
+
+	// Recorder records the invocations the API runs, like every other
+	// invocation: the process's *record.Recorder. Default: none; they are
+	// not recorded.
+	Recorder Recorder
+
+	// Tail feeds the live tail (GET /api/v1/apps/{app}/invocations/stream):
+	// the process's *record.Recorder. Default: none; the stream answers 503.
+	Tail Tail
+
+	// PublicURL is the public listener's base URL as clients reach it
+	// (e.g. https://fn.example.com); the endpoint URLs in responses start
+	// with it. Default: none; endpoints are given as paths (/shop/hello).
+	PublicURL string
+
+	// DefaultLimits are the invocation limits of apps that leave a limit at
+	// 0; a zero field takes the runtime's default. MaxLimits are the
+	// server's ceilings, which every app's limits are clamped to; a zero
+	// field means no ceiling. Default: zero, both.
+	DefaultLimits, MaxLimits runtime.Limits
+
+	// MaxBodyBytes bounds request bodies; a larger one is answered 413.
+	// It bounds script sources too. Default: 1 MiB.
+	MaxBodyBytes int64
+
+	// Heartbeat is how often an idle live tail sends a comment line, so
+	// that proxies keep the stream open and clients notice a dead one.
+	// Default: 15s.
+	Heartbeat time.Duration
+
+	// Now is the clock (token expiry, cron previews). Default: time.Now.
+	Now func() time.Time
 }
 
 // Check is one readiness check: a nil error means ready.
@@ -62,6 +114,16 @@ func (c Config) withDefaults() Config {
 	if c.Dashboard == nil {
 		c.Dashboard = dashboard.Handler()
 	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = 1 << 20
+	}
+	if c.Heartbeat == 0 {
+		c.Heartbeat = 15 * time.Second
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
 	return c
 }
 
@@ -77,6 +139,18 @@ func (c Config) validate() error {
 			return fmt.Errorf("api: Config.Ready[%d]: needs a Name and a Check", i)
 		}
 	}
+	if c.MaxBodyBytes < 0 {
+		return fmt.Errorf("api: Config.MaxBodyBytes %d: must not be negative", c.MaxBodyBytes)
+	}
+	if c.Heartbeat < 0 {
+		return fmt.Errorf("api: Config.Heartbeat %v: must not be negative", c.Heartbeat)
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("api: Config.PublicURL %q: want an http or https URL such as https://fn.example.com", c.PublicURL)
+		}
+	}
 	return nil
 }
 
@@ -85,6 +159,15 @@ type Server struct {
 	cfg    Config
 	admin  *gin.Engine
 	public *gin.Engine
+
+	// openapi is the API's OpenAPI document, as served.
+	openapi     *openapi3.T
+	openapiJSON []byte
+
+	// stopping is closed when Serve begins to shut down: long-lived
+	// responses (the live tail) end then instead of holding the shutdown up.
+	stopping     chan struct{}
+	stoppingOnce sync.Once
 }
 
 // New builds the handlers.
@@ -93,15 +176,22 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg}
+	s := &Server{cfg: cfg, stopping: make(chan struct{})}
 
 	s.admin = gin.New()
+	s.admin.HandleMethodNotAllowed = true
 	s.admin.Use(s.logRequests(), s.recoverPanics())
 	s.admin.GET("/healthz", s.healthz)
 	s.admin.HEAD("/healthz", s.healthz)
 	s.admin.GET("/readyz", s.readyz)
 	s.admin.HEAD("/readyz", s.readyz)
+	if cfg.Store != nil {
+		if err := s.registerAPI(); err != nil {
+			return nil, err
+		}
+	}
 	s.admin.NoRoute(s.adminFallback)
+	s.admin.NoMethod(s.methodNotAllowed)
 
 	s.public = gin.New()
 	s.public.Use(s.logRequests(), s.recoverPanics())
@@ -145,6 +235,7 @@ func (s *Server) Serve(ctx context.Context, admin, public net.Listener) error {
 	case <-ctx.Done():
 	case serveErr = <-failed:
 	}
+	s.stoppingOnce.Do(func() { close(s.stopping) })
 	log.InfoContext(ctx, "shutting down the HTTP servers", slog.Duration("timeout", s.cfg.ShutdownTimeout))
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()
@@ -215,16 +306,11 @@ func (s *Server) adminFallback(c *gin.Context) {
 	s.cfg.Dashboard.ServeHTTP(c.Writer, c.Request)
 }
 
-// problem answers with an RFC 9457 problem document carrying a stable code.
-func problem(c *gin.Context, status int, code, detail string) {
-	c.Header("Content-Type", "application/problem+json")
-	c.AbortWithStatusJSON(status, gin.H{
-		"type":   "about:blank",
-		"title":  http.StatusText(status),
-		"status": status,
-		"code":   code,
-		"detail": detail,
-	})
+// methodNotAllowed answers a known path asked with a method it does not
+// serve; gin has set Allow.
+func (s *Server) methodNotAllowed(c *gin.Context) {
+	problem(c, http.StatusMethodNotAllowed, CodeMethodNotAllowed,
+		fmt.Sprintf("%s is not served for %s (Allow: %s)", c.Request.Method, c.Request.URL.Path, c.Writer.Header().Get("Allow")))
 }
 
 // logRequests logs every request once it is answered: health checks at

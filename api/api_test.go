@@ -16,11 +16,13 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"go.uber.org/goleak"
+
+	"github.com/picloud/picloud/db/dbtest"
 )
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.TestMode)
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(dbtest.Wrap(m))
 }
 
 func get(t *testing.T, h http.Handler, path string) (int, map[string]any, http.Header) {

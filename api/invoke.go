@@ -1,0 +1,204 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/picloud/picloud/db/store"
+	"github.com/picloud/picloud/record"
+	"github.com/picloud/picloud/runtime"
+)
+
+// Invoker runs one invocation in the sandbox; *runtime.Host is one.
+type Invoker interface {
+	Invoke(ctx context.Context, req runtime.Request) (runtime.Result, error)
+}
+
+// Recorder records a finished invocation; *record.Recorder is one.
+type Recorder interface {
+	Record(inv record.Invocation)
+}
+
+var (
+	_ Invoker  = (*runtime.Host)(nil)
+	_ Recorder = (*record.Recorder)(nil)
+)
+
+// invokeRequest is POST /apps/{app}/scripts/{script}/invoke.
+type invokeRequest struct {
+	// Event is ctx.event; absent or null means {"kind": "manual"}.
+	Event json.RawMessage `json:"event"`
+	// Version runs that version instead of the active one.
+	Version *int32 `json:"version"`
+}
+
+// invokeResponse is what one run produced: the run panel's content.
+type invokeResponse struct {
+	InvocationID    string           `json:"invocation_id"`
+	Script          string           `json:"script"`
+	Version         int32            `json:"version"`
+	Outcome         store.Outcome    `json:"outcome"`
+	Result          json.RawMessage  `json:"result"` // the script's value, outcome ok only
+	Logs            []logJSON        `json:"logs"`
+	LogsDropped     int              `json:"logs_dropped"`
+	FuelUsed        int64            `json:"fuel_used"`
+	PeakMemoryBytes int64            `json:"peak_memory_bytes"`
+	DurationUS      int64            `json:"duration_us"`
+	Error           *scriptErrorJSON `json:"error"`
+	// Recorded says whether the invocation went to the invocation history
+	// (and the live tail) like every other run.
+	Recorded bool `json:"recorded"`
+}
+
+// scriptErrorJSON is a run's error with its position.
+type scriptErrorJSON struct {
+	Kind    string `json:"kind,omitempty"` // Rhai's error variant, e.g. ErrorRuntime
+	Message string `json:"message"`
+	Line    int32  `json:"line,omitempty"`
+	Column  int32  `json:"column,omitempty"`
+	// Text is the full rendering: position, message, call stack.
+	Text string `json:"text"`
+}
+
+var manualEvent = json.RawMessage(`{"kind":"manual"}`)
+
+// invoke runs a script version once with the given event, through the same
+// sandbox and limits as every trigger, records it, and answers what it
+// produced. A script that fails still answers 200: the run happened, and
+// its outcome and error say how it ended.
+func (s *Server) invoke(c *gin.Context) {
+	var req invokeRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		s.fail(c, err, nil)
+		return
+	}
+	app, sc, err := s.loadScript(c)
+	if err != nil {
+		s.fail(c, err, nil)
+		return
+	}
+	if s.cfg.Invoker == nil {
+		writeProblem(c, problemf(http.StatusServiceUnavailable, CodeUnavailable, "this server does not run scripts"))
+		return
+	}
+	ctx := c.Request.Context()
+	var v store.ScriptVersion
+	if req.Version != nil {
+		v, err = s.cfg.Store.Scripts.Version(ctx, sc.ID, *req.Version)
+		err = notFoundAs(err, versionNotFound(app.Slug, sc.Name, *req.Version))
+	} else {
+		v, err = s.cfg.Store.Scripts.ActiveVersion(ctx, sc.ID)
+		err = notFoundAs(err, problemf(http.StatusConflict, CodeScriptNotDeployed, "script %q of app %q has no active version", sc.Name, app.Slug))
+	}
+	if err != nil {
+		s.fail(c, err, nil)
+		return
+	}
+	event := req.Event
+	if len(event) == 0 || bytes.Equal(bytes.TrimSpace(event), []byte("null")) {
+		event = manualEvent
+	}
+
+	id, err := uuid.NewV7()
+	if err != nil {
+		s.fail(c, err, nil)
+		return
+	}
+	started := s.cfg.Now()
+	res, runErr := s.cfg.Invoker.Invoke(ctx, runtime.Request{
+		App: app.Slug, Script: sc.Name,
+		// The guest caches compiled programs per app by this key: the
+		// source's hash names the source exactly.
+		Version: hex.EncodeToString(v.SHA256[:]), Source: v.Source,
+		InvocationID: id.String(), Event: event, Env: app.Env,
+		Limits: s.invocationLimits(app.Limits),
+	})
+	if runErr != nil && res.Outcome == "" {
+		// The guest did not run: the caller went away, or the sandbox
+		// failed. Nothing to record.
+		s.fail(c, runErr, nil)
+		return
+	}
+
+	inv := store.Invocation{
+		ID: id, AppID: app.ID, ScriptID: sc.ID, Version: v.Number, TriggerKind: store.KindManual,
+		StartedAt: started, Event: event,
+	}
+	record.Fill(&inv, res, runErr, app.DebugOutput)
+	out := invokeResponse{
+		InvocationID: id.String(), Script: sc.Name, Version: v.Number, Outcome: inv.Outcome,
+		Result: inv.Result, Logs: make([]logJSON, len(res.Logs)), LogsDropped: res.LogsDropped,
+		FuelUsed: res.Fuel, PeakMemoryBytes: res.PeakMemory, DurationUS: res.Duration.Microseconds(),
+	}
+	// The run panel shows every line the script wrote, debug() included.
+	for i, l := range res.Logs {
+		out.Logs[i] = logJSON{Seq: int32(i), Level: l.Level.String(), Message: l.Text, At: l.Time}
+	}
+	if inv.Outcome != store.OutcomeOK {
+		out.Error = &scriptErrorJSON{Message: inv.Error, Line: inv.ErrorLine, Column: inv.ErrorColumn, Text: inv.Error}
+		var se *runtime.ScriptError
+		if res.Error != nil || errors.As(runErr, &se) {
+			if res.Error != nil {
+				se = res.Error
+			}
+			out.Error.Kind, out.Error.Message = se.Kind, se.Message
+		}
+	}
+	if s.cfg.Recorder != nil {
+		s.cfg.Recorder.Record(record.Invocation{Invocation: inv, App: app.Slug, Script: sc.Name})
+		out.Recorded = true
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// notFoundAs replaces a store.ErrNotFound with e.
+func notFoundAs(err error, e *apiError) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return e
+	}
+	return err
+}
+
+// invocationLimits turns an app's limits into one invocation's: a 0 takes
+// Config.DefaultLimits, then the runtime's default, and everything is
+// clamped to Config.MaxLimits. The public ingress computes its limits the
+// same way, so a run from the API behaves as a triggered one.
+func (s *Server) invocationLimits(l store.Limits) runtime.Limits {
+	d, m := s.cfg.DefaultLimits, s.cfg.MaxLimits
+	return runtime.Limits{
+		Fuel:         pick(l.FuelPerInvocation, d.Fuel, runtime.DefaultFuel, m.Fuel),
+		Memory:       pick(int64(l.MemoryPages)<<16, d.Memory, runtime.DefaultMemory, m.Memory),
+		Timeout:      pick(time.Duration(l.TimeoutMS)*time.Millisecond, d.Timeout, runtime.DefaultTimeout, m.Timeout),
+		MaxCallDepth: pick(int(l.MaxCallDepth), d.MaxCallDepth, 64, m.MaxCallDepth), // runtime.Limits documents 64
+		MaxStringLen: pick(int(l.MaxStringBytes), d.MaxStringLen, 0, m.MaxStringLen),
+		MaxArrayLen:  pick(int(l.MaxArrayLen), d.MaxArrayLen, 0, m.MaxArrayLen),
+		MaxMapLen:    pick(int(l.MaxMapLen), d.MaxMapLen, 0, m.MaxMapLen),
+		MaxLogLines:  pick(0, d.MaxLogLines, 0, m.MaxLogLines),
+		MaxLogBytes:  pick(0, d.MaxLogBytes, 0, m.MaxLogBytes),
+		Concurrency:  pick(int(l.MaxConcurrency), d.Concurrency, runtime.DefaultConcurrency, m.Concurrency),
+	}
+}
+
+// pick is v, or else def, or else runtimeDef (0 where the runtime's
+// default is "unlimited" or not exported), clamped to ceiling when there is
+// one; a value still 0 is clamped too.
+func pick[T int | int64 | time.Duration](v, def, runtimeDef, ceiling T) T {
+	if v == 0 {
+		v = def
+	}
+	if v == 0 {
+		v = runtimeDef
+	}
+	if ceiling > 0 && (v == 0 || v > ceiling) {
+		v = ceiling
+	}
+	return v
+}
