@@ -357,7 +357,9 @@ func (c *compiler) scriptCall(fd *funcDef, list []syntax.Expr, pos Pos) expr {
 			d := m.depth + 1
 			f := m.newFrame(d, fd, pos)
 			f.slots[0] = v0
-			f.mod = fr.mod
+			if f.mod != fr.mod {
+				f.mod = fr.mod
+			}
 			return m.enter(f, d)
 		}
 	case 2:
@@ -373,7 +375,9 @@ func (c *compiler) scriptCall(fd *funcDef, list []syntax.Expr, pos Pos) expr {
 			d := m.depth + 1
 			f := m.newFrame(d, fd, pos)
 			f.slots[0], f.slots[1] = v0, v1
-			f.mod = fr.mod
+			if f.mod != fr.mod {
+				f.mod = fr.mod
+			}
 			return m.enter(f, d)
 		}
 	}

@@ -245,13 +245,15 @@ func (m *machine) checkLenP(k Kind, n int, pos Pos) {
 	}
 }
 
-// newFrame prepares the frame for depth d running fd.
+// newFrame prepares the frame for depth d running fd. Pointer fields are
+// only written when they change: frames are long-lived heap objects, and a
+// store into them costs a write barrier while the GC runs.
 func (m *machine) newFrame(d int, fd *funcDef, pos Pos) *frame {
 	if d > m.maxDepth {
 		m.fail(ErrorStackOverflow, pos, "Stack overflow")
 	}
-	for len(m.frames) <= d {
-		m.frames = append(m.frames, nil)
+	if d >= len(m.frames) {
+		m.growFrames(d)
 	}
 	f := m.frames[d]
 	if f == nil {
@@ -270,19 +272,52 @@ func (m *machine) newFrame(d int, fd *funcDef, pos Pos) *frame {
 		for i := range f.free {
 			f.free[i].k = undefKind
 		}
-	} else {
+	} else if f.free != nil {
 		f.free = nil
 	}
-	f.freeRO = nil
-	f.caps = nil
-	f.this = nil
+	if f.freeRO != nil {
+		f.freeRO = nil
+	}
+	if f.caps != nil {
+		f.caps = nil
+	}
+	if f.this != nil {
+		f.this = nil
+	}
 	f.thisRO = false
-	f.fn = fd
-	f.outer = nil
-	f.dyn = nil
+	if f.fn != fd {
+		f.fn = fd
+	}
+	if f.outer != nil {
+		f.outer = nil
+	}
+	if f.dyn != nil {
+		f.dyn = nil
+	}
 	f.ctl = ctlNone
 	f.pos = pos
 	return f
+}
+
+// bind sets a new frame's `this`, captured cells and module, writing only
+// what changes (see newFrame).
+func (f *frame) bind(this *Value, thisRO bool, caps []*cell, mod *modInst) {
+	if this != nil {
+		f.this = this
+		f.thisRO = thisRO
+	}
+	if caps != nil {
+		f.caps = caps
+	}
+	if f.mod != mod {
+		f.mod = mod
+	}
+}
+
+func (m *machine) growFrames(d int) {
+	for len(m.frames) <= d {
+		m.frames = append(m.frames, nil)
+	}
 }
 
 // enter runs fd's body in frame f at depth d and returns its value.
@@ -312,10 +347,7 @@ func (m *machine) callScript(fd *funcDef, mod *modInst, this *Value, thisRO bool
 	d := m.depth + 1
 	f := m.newFrame(d, fd, pos)
 	copy(f.slots, args)
-	f.this = this
-	f.thisRO = thisRO
-	f.caps = caps
-	f.mod = mod
+	f.bind(this, thisRO, caps, mod)
 	return m.enter(f, d)
 }
 
@@ -509,13 +541,11 @@ func (m *machine) callPtrArgs(fp *FnPtr, fd *funcDef, this *Value, thisRO bool, 
 		f.slots[i] = a
 		i++
 	}
-	f.this = this
-	f.thisRO = thisRO
-	f.caps = fp.caps
-	f.mod = fp.mod
-	if f.mod == nil || f.mod.prog != fd.prog {
-		f.mod = m.instOf(fd.prog)
+	mod := fp.mod
+	if mod == nil || mod.prog != fd.prog {
+		mod = m.instOf(fd.prog)
 	}
+	f.bind(this, thisRO, fp.caps, mod)
 	return m.enter(f, d)
 }
 
