@@ -3,7 +3,9 @@ package eval
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/picloud/picloud/guest/syntax"
@@ -84,21 +86,37 @@ func (c *compiler) interp(e *syntax.InterpString) expr {
 	}
 	pos := e.Pos
 	return func(fr *frame) Value {
-		var b strings.Builder
+		m := fr.m
+		buf := m.sbuf[:0]
+		m.sbuf = nil // a nested interpolation builds in its own buffer
 		for i, p := range parts {
 			if isLit[i] {
-				b.WriteString(lits[i])
+				buf = append(buf, lits[i]...)
 				continue
 			}
-			v := p(fr)
-			if v.k == StringKind {
-				b.WriteString(v.Str())
-			} else {
-				b.WriteString(fr.m.toString(v, pos))
-			}
+			buf = appendDisplay(buf, p(fr))
 		}
-		return fr.m.newString(b.String(), pos)
+		v := m.newString(string(buf), pos)
+		m.sbuf = buf[:0]
+		return v
 	}
+}
+
+// appendDisplay appends v as to_string shows it.
+func appendDisplay(buf []byte, v Value) []byte {
+	switch v.k {
+	case StringKind:
+		return append(buf, v.Str()...)
+	case IntKind:
+		return strconv.AppendInt(buf, v.n, 10)
+	case CharKind:
+		return utf8.AppendRune(buf, v.Char())
+	case BoolKind:
+		return strconv.AppendBool(buf, v.n != 0)
+	case UnitKind:
+		return buf
+	}
+	return append(buf, v.String()...)
 }
 
 // toString is Rhai's to_string: a registered override first, else Display.

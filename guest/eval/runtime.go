@@ -116,6 +116,7 @@ type machine struct {
 	mods      map[string]*modInst // imported modules by path
 	loading   map[string]bool
 	appendBuf []byte // the string most recently grown in place (see addStrings)
+	sbuf      []byte // scratch buffer for string interpolation
 	anonSeq   int
 	evalCache map[string]*funcDef
 	curSource string
