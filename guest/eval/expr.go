@@ -558,6 +558,18 @@ func (c *compiler) cond(e syntax.Expr) func(fr *frame) bool {
 			return condExprExprFor(op, l.x, r.x, pos)
 		}
 	}
+	if id, ok := e.(*syntax.Ident); ok {
+		if ref := c.lookup(id.Name); ref.kind == refSlot {
+			slot, pos := ref.slot, id.Pos
+			return func(fr *frame) bool {
+				v := fr.slots[slot]
+				if v.k == BoolKind {
+					return v.n != 0
+				}
+				return fr.m.truth(v, pos)
+			}
+		}
+	}
 	x := c.sub(e)
 	pos := e.Position()
 	return func(fr *frame) bool {
@@ -976,6 +988,27 @@ func (m *machine) forEach(fr *frame, l *forLoop, v Value, pos Pos) Value {
 	case ArrayKind:
 		arr := v.Array()
 		n := len(arr.Elems)
+		if l.vref.kind == refSlot && !l.hasCounter {
+			slot := l.vref.slot
+			for i := 0; i < n && i < len(arr.Elems); i++ {
+				m.fuel -= l.weight
+				if m.fuel < m.check {
+					m.slow(l.pos)
+				}
+				e := arr.Elems[i]
+				if e.k >= ArrayKind && e.k <= BlobKind {
+					e = m.cloneValue(e, pos)
+				}
+				fr.slots[slot] = e
+				l.body(fr)
+				if fr.ctl != ctlNone {
+					if done, r := loopCtl(fr); done {
+						return r
+					}
+				}
+			}
+			return Value{}
+		}
 		for i := 0; i < n && i < len(arr.Elems); i++ {
 			e := arr.Elems[i]
 			if e.k >= ArrayKind && e.k <= BlobKind {

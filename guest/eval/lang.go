@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"math"
 	"github.com/picloud/picloud/guest/syntax"
 )
 
@@ -206,6 +207,80 @@ func (m *machine) isDefVar(fr *frame, snap *snapshot, name string) bool {
 
 // ---- Assignment ----
 
+// simpleOperand reports a plain local variable (slot >= 0) or an integer
+// constant, without compiling anything else.
+func (c *compiler) simpleOperand(e syntax.Expr) (slot int, k int64, ok bool) {
+	switch e := e.(type) {
+	case *syntax.Ident:
+		if ref := c.lookup(e.Name); ref.kind == refSlot {
+			return ref.slot, 0, true
+		}
+	case *syntax.IntLit:
+		return -1, e.Value, true
+	}
+	return 0, 0, false
+}
+
+// fastCompound specializes `local += operand` and `local -= operand`.
+func (c *compiler) fastCompound(slot int, op syntax.Op, rhs syntax.Expr, pos Pos) expr {
+	rs, k, ok := c.simpleOperand(rhs)
+	if !ok {
+		return nil
+	}
+	sub := op == syntax.OpSub
+	slow := func(fr *frame, a, b Value) Value {
+		if b.k >= ArrayKind && b.k <= BlobKind {
+			b = fr.m.cloneValue(b, pos)
+		}
+		fr.slots[slot] = fr.m.compound(op, a, b, pos)
+		return Value{}
+	}
+	if rs < 0 {
+		if sub {
+			if k == math.MinInt64 {
+				return nil
+			}
+			k = -k
+		}
+		kv := Int(k)
+		if sub {
+			kv = Int(-k)
+		}
+		return func(fr *frame) Value {
+			a := fr.slots[slot]
+			if a.k == IntKind {
+				if s := a.n + k; (a.n^s)&(k^s) >= 0 {
+					fr.slots[slot].n = s
+					return Value{}
+				}
+			}
+			return slow(fr, a, kv)
+		}
+	}
+	return func(fr *frame) Value {
+		a, b := fr.slots[slot], fr.slots[rs]
+		if a.k == IntKind && b.k == IntKind {
+			if sub {
+				if s := a.n - b.n; (a.n^b.n)&(a.n^s) >= 0 {
+					fr.slots[slot].n = s
+					return Value{}
+				}
+			} else if s := a.n + b.n; (a.n^s)&(b.n^s) >= 0 {
+				fr.slots[slot].n = s
+				return Value{}
+			}
+		} else if a.k == FloatKind && b.k == FloatKind {
+			if sub {
+				fr.slots[slot] = Float(a.Float() - b.Float())
+			} else {
+				fr.slots[slot] = Float(a.Float() + b.Float())
+			}
+			return Value{}
+		}
+		return slow(fr, a, b)
+	}
+}
+
 func (c *compiler) assign(s *syntax.AssignStmt) expr {
 	rhs := c.value(s.RHS)
 	op, pos := s.Op, s.Pos
@@ -225,6 +300,11 @@ func (c *compiler) assign(s *syntax.AssignStmt) expr {
 			}
 		}
 		slot := ref.slot
+		if ref.kind == refSlot && (op == syntax.OpAdd || op == syntax.OpSub) {
+			if f := c.fastCompound(slot, op, s.RHS, pos); f != nil {
+				return f
+			}
+		}
 		if ref.kind == refSlot {
 			if kind == opAssign {
 				return func(fr *frame) Value {
@@ -325,49 +405,51 @@ func (c *compiler) assign(s *syntax.AssignStmt) expr {
 			return Value{}
 		}
 	}
-	// fast path: local[i] = v / local[i] op= v on arrays
+	// fast path: local[i] = v / local[i] op= v on arrays (and maps)
 	if len(path.steps) == 1 && path.steps[0].isIndex && !path.isThis && path.root.kind == refSlot && !path.root.isConst && !path.steps[0].elvis {
 		slot := path.root.slot
 		idx := path.steps[0].idx
+		ipos := path.steps[0].pos
+		is, ik, simple := -1, int64(0), false
+		if ix, ok := s.LHS.(*syntax.IndexExpr); ok {
+			is, ik, simple = c.simpleOperand(ix.Index)
+		}
 		return func(fr *frame) Value {
 			b := rhs(fr)
 			base := fr.slots[slot]
+			var i Value
+			switch {
+			case simple && is >= 0:
+				i = fr.slots[is]
+			case simple:
+				i = Value{k: IntKind, n: ik}
+			default:
+				i = idx(fr)
+			}
 			if base.k == ArrayKind {
-				i := idx(fr)
-				el := base.Array().Elems
+				el := (*Array)(base.p).Elems
 				if i.k == IntKind && i.n >= 0 && i.n < int64(len(el)) {
 					if kind == opAssign {
 						el[i.n] = b
-					} else {
-						a := el[i.n]
-						if op == syntax.OpAdd && a.k == IntKind && b.k == IntKind {
-							if s := a.n + b.n; (a.n^s)&(b.n^s) >= 0 {
-								el[i.n] = Value{k: IntKind, n: s}
-								return Value{}
-							}
-						}
-						el[i.n] = fr.m.compound(op, a, b, pos)
+						return Value{}
 					}
+					a := el[i.n]
+					if op == syntax.OpAdd && a.k == IntKind && b.k == IntKind {
+						if s := a.n + b.n; (a.n^s)&(b.n^s) >= 0 {
+							el[i.n].n = s
+							return Value{}
+						}
+					}
+					el[i.n] = fr.m.compound(op, a, b, pos)
 					return Value{}
 				}
-				p := lpath{root: path.root, pos: path.pos, steps: []lstep{{isIndex: true, idx: constExpr(i), pos: path.steps[0].pos}}}
-				o := pathOp{kind: kind, op: op, rhs: b, pos: pos}
-				fr.m.modifyPath(fr, &p, &o)
+			} else if base.k == MapKind && kind == opAssign && i.k == StringKind {
+				fr.m.mapSet(base.Map(), i.Str(), b, ipos)
 				return Value{}
 			}
-			if base.k == MapKind && kind == opAssign {
-				if i := idx(fr); i.k == StringKind {
-					fr.m.mapSet(base.Map(), i.Str(), b, path.steps[0].pos)
-					return Value{}
-				} else {
-					p := lpath{root: path.root, pos: path.pos, steps: []lstep{{isIndex: true, idx: constExpr(i), pos: path.steps[0].pos}}}
-					o := pathOp{kind: kind, op: op, rhs: b, pos: pos}
-					fr.m.modifyPath(fr, &p, &o)
-					return Value{}
-				}
-			}
+			p := lpath{root: path.root, pos: path.pos, steps: []lstep{{isIndex: true, idx: constExpr(i), pos: ipos}}}
 			o := pathOp{kind: kind, op: op, rhs: b, pos: pos}
-			fr.m.modifyPath(fr, path, &o)
+			fr.m.modifyPath(fr, &p, &o)
 			return Value{}
 		}
 	}
