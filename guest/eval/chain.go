@@ -145,6 +145,9 @@ func (c *compiler) fastIndex(e *syntax.IndexExpr) expr {
 				if el := (*Array)(b.p).Elems; i.n >= 0 && i.n < int64(len(el)) {
 					return el[i.n]
 				}
+			} else if b.k == MapKind && i.k == StringKind {
+				v, _ := (*Map)(b.p).Get(i.Str())
+				return v
 			}
 			return fr.m.index(b, i, pos)
 		}
