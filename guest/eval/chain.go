@@ -822,11 +822,14 @@ func (m *machine) compound(op syntax.Op, a, b Value, pos Pos) Value {
 	return m.binop(op, a, b, pos)
 }
 
-// growArray accounts for appending n elements (charging the reallocation
-// when the backing array must grow).
+// growArray makes room for n more elements (doubling), accounting the
+// reallocation.
 func (m *machine) growArray(a *Array, n int, pos Pos) {
 	if len(a.Elems)+n > cap(a.Elems) {
-		newCap := 2*cap(a.Elems) + n
+		newCap := 2 * cap(a.Elems)
+		if newCap < len(a.Elems)+n {
+			newCap = len(a.Elems) + n
+		}
 		if newCap < 4 {
 			newCap = 4
 		}

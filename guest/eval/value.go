@@ -290,6 +290,29 @@ func (a *Array) Clone() *Array {
 // Len returns the number of elements.
 func (a *Array) Len() int { return len(a.Elems) }
 
+// Append appends vs, doubling the backing array when it is full (Go's own
+// append grows large slices by only 1.25×, which copies a pushed-to array
+// several times over), and returns the bytes a growth allocated (0 when the
+// values fit), for Call.Alloc.
+func (a *Array) Append(vs ...Value) int64 {
+	var grown int64
+	if n := len(a.Elems) + len(vs); n > cap(a.Elems) {
+		c := 2 * cap(a.Elems)
+		if c < n {
+			c = n
+		}
+		if c < 4 {
+			c = 4
+		}
+		out := make([]Value, len(a.Elems), c)
+		copy(out, a.Elems)
+		a.Elems = out
+		grown = int64(c) * ValueSize
+	}
+	a.Elems = append(a.Elems, vs...)
+	return grown
+}
+
 // Blob is the storage of a blob (byte array), with value semantics like arrays.
 type Blob struct {
 	B []byte
