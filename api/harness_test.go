@@ -16,6 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/picloud/picloud/auth"
 	"github.com/picloud/picloud/db/dbtest"
@@ -34,6 +35,7 @@ type env struct {
 	srv   *Server
 	http  *httptest.Server
 	st    *store.Store
+	pool  *pgxpool.Pool
 	admin string // the bootstrap admin token's secret
 	// rec is the recorder, when the env runs scripts.
 	rec *record.Recorder
@@ -50,7 +52,7 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	ctx := t.Context()
 	pool := dbtest.Fresh(t)
 	st := store.New(pool)
-	e := &env{t: t, st: st}
+	e := &env{t: t, st: st, pool: pool}
 	cfg := opts.cfg
 	cfg.Store = st
 	if cfg.PublicURL == "" {
@@ -75,14 +77,21 @@ func newEnv(t *testing.T, opts envOptions) *env {
 		t.Fatal(err)
 	}
 	e.srv = srv
-	e.http = httptest.NewServer(srv.Admin())
-	t.Cleanup(e.http.Close)
+	e.http = httptestServer(t, srv)
 	secret, created, err := Bootstrap(ctx, st, "")
 	if err != nil || !created {
 		t.Fatalf("Bootstrap = %v, %v", created, err)
 	}
 	e.admin = secret
 	return e
+}
+
+// httptestServer serves srv's admin listener until the test ends.
+func httptestServer(t *testing.T, srv *Server) *httptest.Server {
+	t.Helper()
+	hs := httptest.NewServer(srv.Admin())
+	t.Cleanup(hs.Close)
+	return hs
 }
 
 // newHost is a sandbox for one test; the compilation cache in the user's

@@ -63,7 +63,7 @@ func decodeStrict(body []byte, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return jsonProblem(err, dec.InputOffset())
+		return jsonProblem(err, int64(len(body)))
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		off := dec.InputOffset()
@@ -73,7 +73,8 @@ func decodeStrict(body []byte, dst any) error {
 	return nil
 }
 
-func jsonProblem(err error, inputOffset int64) error {
+// jsonProblem describes a decoding error of a body of size bytes.
+func jsonProblem(err error, size int64) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
@@ -82,7 +83,7 @@ func jsonProblem(err error, inputOffset int64) error {
 			"malformed JSON at byte %d: %s", syn.Offset, strings.TrimPrefix(syn.Error(), "json: ")), syn.Offset)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return withOffset(problemf(http.StatusBadRequest, CodeMalformedJSON,
-			"malformed JSON: the body ends at byte %d in the middle of a value", inputOffset), inputOffset)
+			"malformed JSON: the body ends at byte %d in the middle of a value", size), size)
 	case errors.As(err, &typ):
 		ptr := jsonPointer(typ.Field)
 		e := problemf(http.StatusBadRequest, CodeWrongType, "%s: got a JSON %s, want %s", pointerName(ptr), typ.Value, jsonTypeName(typ.Type.String()))
