@@ -31,9 +31,9 @@ type server struct {
 	t    *testing.T
 	pool *pgxpool.Pool
 	st   *store.Store
-	url string
-	h   *ingress.Handler
-	rec *record.Recorder
+	url  string
+	h    *ingress.Handler
+	rec  *record.Recorder
 	// reloads receives the app ids of every reload (nil: a full one).
 	reloads chan []int64
 }
