@@ -10,6 +10,7 @@ import (
 // methodSite is a compiled method call x.name(args).
 type methodSite struct {
 	fast    bool // only a builtin can match (no script function, not call/curry)
+	isCall  bool // f.call(…)
 	special bool // call or curry
 	name    string
 	nargs   int
@@ -53,6 +54,9 @@ func typeMatches(t string, v Value) bool {
 // call's arguments after a free first slot (a[0]) for the receiver: builtins
 // get a with a[0] = *recv and their a[0] is written back.
 func (m *machine) callMethod(fr *frame, s *methodSite, recv *Value, ro bool, a []Value) Value {
+	if s.isCall && recv.k == FnPtrKind {
+		return m.callPtr((*FnPtr)(recv.p), nil, false, a[1:], nil, s.pos)
+	}
 	if s.fast && recv.k != MapKind && !ro {
 		a[0] = *recv
 		if fn := findBuiltin(s.builtin, a); fn != nil {
@@ -167,6 +171,7 @@ func (c *compiler) methodSite(name string, nargs int, pos Pos) *methodSite {
 		s.builtin = fs
 	}
 	s.fast = s.builtin != nil && len(s.script) == 0 && !s.special
+	s.isCall = name == "call"
 	return s
 }
 

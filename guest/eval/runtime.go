@@ -452,6 +452,27 @@ func (m *machine) callFnPtr(fnv Value, this *Value, args, extra []Value, pos Pos
 
 // callPtr calls fp with args (plus extra when the callee takes them).
 func (m *machine) callPtr(fp *FnPtr, this *Value, thisRO bool, args, extra []Value, pos Pos) Value {
+	if fd := fp.fn; fd != nil && len(fp.Curry) == 0 && fd.nparams == len(args) && (len(extra) == 0 || fd.anon) {
+		// the common case: a closure called with exactly its parameters
+		m.fuel -= fd.weight
+		if m.fuel < m.check {
+			m.slow(pos)
+		}
+		d := m.depth + 1
+		f := m.newFrame(d, fd, pos)
+		for i, a := range args {
+			if a.k >= ArrayKind && a.k <= BlobKind {
+				a = a.Clone()
+			}
+			f.slots[i] = a
+		}
+		mod := fp.mod
+		if mod == nil || mod.prog != fd.prog {
+			mod = m.instOf(fd.prog)
+		}
+		f.bind(this, thisRO, fp.caps, mod)
+		return m.enter(f, d)
+	}
 	n := len(fp.Curry) + len(args)
 	if fd := fp.fn; fd != nil {
 		if fd.nparams == n+len(extra) && len(extra) > 0 {
