@@ -25,22 +25,26 @@ import (
 )
 
 // Backstop is how a guest that does not stop at its deadline by itself is
-// stopped. The interpreter checks the deadline every few thousand steps and
-// ends the script cleanly (outcome timeout, instance kept); the backstop is for
-// code that never reaches that check, such as a bug in a builtin. See
-// docs/RATIONALE.md for the measurements behind the choice.
+// stopped. The interpreter checks the deadline every 1,024 steps and ends the
+// script cleanly (outcome timeout, instance kept); the backstop is for code
+// that never reaches that check, such as a bug in a builtin. See
+// docs/RATIONALE.md for the measurements behind the default.
 type Backstop string
 
 const (
-	// BackstopInterrupt runs guests with wazero's WithCloseOnContextDone: a
-	// guest still running Grace after its deadline is closed wherever it is.
-	// This bounds every invocation, at a CPU cost on every guest.
-	BackstopInterrupt Backstop = "interrupt"
-	// BackstopTrap runs guests without it, at full speed; a guest still
+	// BackstopTrap, the default, runs guests at full speed. A guest still
 	// running Grace after its deadline is aborted at its next host call,
-	// including the clock read of each garbage collection. A loop that neither
-	// calls the host nor allocates is not bounded.
+	// which includes the clock read of every garbage collection. A guest that
+	// neither calls the host nor allocates survives that: if it still runs
+	// StuckAfter later, it is counted in Stuck and its app is moved for good
+	// to a runtime with BackstopInterrupt, so no app can lose more than one
+	// core that way.
 	BackstopTrap Backstop = "trap"
+	// BackstopInterrupt runs every guest with wazero's WithCloseOnContextDone:
+	// a guest still running Grace after its deadline is closed wherever it
+	// is. This bounds every invocation, but makes the interpreter 1.3–20
+	// times slower (wazero v1.12.0 exits to Go at every loop header).
+	BackstopInterrupt Backstop = "interrupt"
 )
 
 // Config configures a Host. The zero value is usable.
@@ -57,11 +61,14 @@ type Config struct {
 	// Logger receives the host's own events (instances discarded, backstop
 	// stops). Default: discard.
 	Logger *slog.Logger
-	// Backstop is described above. Default BackstopInterrupt.
+	// Backstop is described above. Default BackstopTrap.
 	Backstop Backstop
 	// Grace is how long past its deadline a guest may run before the backstop
 	// stops it. Default 50ms.
 	Grace time.Duration
+	// StuckAfter is how long after Grace a guest that BackstopTrap did not
+	// stop is declared stuck. Default 1s.
+	StuckAfter time.Duration
 	// IdleTimeout is how long an unused instance stays warm. Default 5m.
 	IdleTimeout time.Duration
 	// MaxUses is the number of invocations after which an instance is replaced.
@@ -92,10 +99,13 @@ func (c *Config) setDefaults() error {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if c.Backstop == "" {
-		c.Backstop = BackstopInterrupt
+		c.Backstop = BackstopTrap
 	}
 	if c.Grace <= 0 {
 		c.Grace = 50 * time.Millisecond
+	}
+	if c.StuckAfter <= 0 {
+		c.StuckAfter = time.Second
 	}
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = 5 * time.Minute
@@ -129,10 +139,12 @@ type Host struct {
 	guestSum string
 	cache    wazero.CompilationCache
 
-	mu      sync.Mutex
-	closed  bool
-	classes map[uint32]*class // by memory cap in pages
-	pools   map[string]*pool  // by app
+	mu          sync.Mutex
+	closed      bool
+	classes     map[classKey]*class
+	pools       map[string]*pool    // by app
+	quarantined map[string]struct{} // apps moved to BackstopInterrupt
+	stuck       int
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -163,18 +175,19 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	}
 	sum := sha256.Sum256(guest)
 	h := &Host{
-		cfg:      cfg,
-		log:      cfg.Logger,
-		guest:    guest,
-		guestSum: hex.EncodeToString(sum[:8]),
-		cache:    cache,
-		classes:  map[uint32]*class{},
-		pools:    map[string]*pool{},
-		stop:     make(chan struct{}),
+		cfg:         cfg,
+		log:         cfg.Logger,
+		guest:       guest,
+		guestSum:    hex.EncodeToString(sum[:8]),
+		cache:       cache,
+		classes:     map[classKey]*class{},
+		pools:       map[string]*pool{},
+		quarantined: map[string]struct{}{},
+		stop:        make(chan struct{}),
 	}
 	// Compile the default memory class now, so the first invocation does not
 	// pay for it.
-	if _, err := h.class(ctx, Limits{}.withDefaults().pages()); err != nil {
+	if _, err := h.class(ctx, classKey{Limits{}.withDefaults().pages(), cfg.Backstop == BackstopInterrupt}); err != nil {
 		cache.Close(ctx)
 		return nil, err
 	}
@@ -205,6 +218,36 @@ func (h *Host) Close(ctx context.Context) error {
 	}
 	errs = append(errs, h.cache.Close(ctx))
 	return errors.Join(errs...)
+}
+
+// Stuck returns the number of guests that did not stop: BackstopTrap could
+// not abort them, so each holds a goroutine and a core until the process
+// exits. A server should report itself unready and be restarted when it is
+// not zero.
+func (h *Host) Stuck() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.stuck
+}
+
+// markStuck records a guest that did not stop and moves its app to
+// BackstopInterrupt.
+func (h *Host) markStuck(app string) {
+	h.mu.Lock()
+	h.stuck++
+	h.quarantined[app] = struct{}{}
+	h.mu.Unlock()
+}
+
+// interrupt reports whether app's guests run with BackstopInterrupt.
+func (h *Host) interrupt(app string) bool {
+	if h.cfg.Backstop == BackstopInterrupt {
+		return true
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, ok := h.quarantined[app]
+	return ok
 }
 
 // compileCtx lets a cold compilation use both cores.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/picloud/picloud/hostfuncs"
@@ -22,7 +23,7 @@ const KindInternal = "ErrorInternal"
 // The Result is filled in every case the guest ran.
 func (h *Host) Invoke(ctx context.Context, req Request) (Result, error) {
 	lim := req.Limits.withDefaults()
-	c, err := h.class(ctx, lim.pages())
+	c, err := h.class(ctx, classKey{lim.pages(), h.interrupt(req.App)})
 	if err != nil {
 		return Result{}, err
 	}
@@ -38,7 +39,7 @@ func (h *Host) Invoke(ctx context.Context, req Request) (Result, error) {
 	if h.testHookAcquire != nil {
 		h.testHookAcquire(req.App, in)
 	}
-	res, discard, err := h.run(ctx, in, &req, lim)
+	res, discard, err := h.run(ctx, in, c, &req, lim)
 	if discard {
 		h.log.WarnContext(ctx, "sandbox instance discarded", "app", req.App, "script", req.Script, "invocation_id", req.InvocationID, "outcome", string(res.Outcome), "uses", in.uses, "memory", in.mem.Size())
 	}
@@ -47,7 +48,7 @@ func (h *Host) Invoke(ctx context.Context, req Request) (Result, error) {
 }
 
 // run performs the invocation on in and says whether in must be discarded.
-func (h *Host) run(ctx context.Context, in *instance, req *Request, lim Limits) (res Result, discard bool, err error) {
+func (h *Host) run(ctx context.Context, in *instance, c *class, req *Request, lim Limits) (res Result, discard bool, err error) {
 	start := time.Now()
 	deadline := start.Add(lim.Timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
@@ -63,8 +64,20 @@ func (h *Host) run(ctx context.Context, in *instance, req *Request, lim Limits) 
 	// so that it can stop cleanly first.
 	callCtx, cancel := context.WithDeadline(hostfuncs.WithInvocation(context.WithoutCancel(ctx), inv), deadline.Add(h.cfg.Grace))
 	defer cancel()
-	if h.cfg.Backstop == BackstopTrap {
+	if !c.interrupt {
 		defer context.AfterFunc(callCtx, inv.Kill)()
+		// A guest the trap cannot stop is stuck for good: count it and move
+		// its app to the interrupting backstop.
+		var returned atomic.Bool
+		defer returned.Store(true)
+		stuck := time.AfterFunc(time.Until(deadline.Add(h.cfg.Grace+h.cfg.StuckAfter)), func() {
+			if !returned.Load() {
+				h.log.ErrorContext(ctx, "sandbox guest did not stop: a goroutine and a core are lost until the process restarts; the app now runs with the interrupting backstop",
+					"app", req.App, "script", req.Script, "invocation_id", req.InvocationID)
+				h.markStuck(req.App)
+			}
+		})
+		defer stuck.Stop()
 	}
 
 	areq := abi.Request{

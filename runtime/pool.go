@@ -13,11 +13,11 @@ import (
 	"github.com/picloud/picloud/hostfuncs/abi"
 )
 
-// class is everything for one memory cap: wazero takes the cap per Runtime, so
-// each class has its own Runtime and compiled guest (from the shared
-// compilation cache) and its own spare instances.
+// class is everything for one memory cap and backstop: wazero takes both per
+// Runtime, so each class has its own Runtime and compiled guest (from the
+// shared compilation cache) and its own spare instances.
 type class struct {
-	pages uint32
+	classKey
 	ready chan struct{} // closed once rt and compiled are set, or err
 	err   error
 
@@ -27,17 +27,22 @@ type class struct {
 	refill   chan struct{}
 }
 
-// class returns the class for pages, creating and compiling it on first use.
-func (h *Host) class(ctx context.Context, pages uint32) (*class, error) {
+type classKey struct {
+	pages     uint32 // memory cap in 64 KiB pages
+	interrupt bool   // WithCloseOnContextDone
+}
+
+// class returns the class for key, creating and compiling it on first use.
+func (h *Host) class(ctx context.Context, key classKey) (*class, error) {
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
 		return nil, ErrClosed
 	}
-	c, ok := h.classes[pages]
+	c, ok := h.classes[key]
 	if !ok {
-		c = &class{pages: pages, ready: make(chan struct{}), refill: make(chan struct{}, 1)}
-		h.classes[pages] = c
+		c = &class{classKey: key, ready: make(chan struct{}), refill: make(chan struct{}, 1)}
+		h.classes[key] = c
 	}
 	h.mu.Unlock()
 	if ok {
@@ -52,7 +57,7 @@ func (h *Host) class(ctx context.Context, pages uint32) (*class, error) {
 	c.err = h.compile(ctx, c)
 	if c.err != nil {
 		h.mu.Lock()
-		delete(h.classes, pages) // let a later invocation try again
+		delete(h.classes, key) // let a later invocation try again
 		h.mu.Unlock()
 		return nil, c.err
 	}
@@ -73,7 +78,7 @@ func (h *Host) compile(ctx context.Context, c *class) error {
 	rc := wazero.NewRuntimeConfigCompiler().
 		WithCompilationCache(h.cache).
 		WithMemoryLimitPages(c.pages).
-		WithCloseOnContextDone(h.cfg.Backstop == BackstopInterrupt)
+		WithCloseOnContextDone(c.interrupt)
 	ctx = context.WithoutCancel(ctx) // the Runtime outlives this call
 	rt := wazero.NewRuntimeWithConfig(ctx, rc)
 	test := hostfuncs.Unavailable(hostfuncs.Testing())

@@ -364,8 +364,32 @@ func TestMemoryClassesAndPoolReplacement(t *testing.T) {
 	h.mu.Lock()
 	classes, pool := len(h.classes), h.pools["app"]
 	h.mu.Unlock()
-	if classes != 2 || pool.class.pages != 640 {
+	if classes != 2 || pool.class.pages != 640 || pool.class.interrupt {
 		t.Errorf("classes %d, app's class %d pages; want 2 and 640", classes, pool.class.pages)
+	}
+}
+
+// TestStuckGuestMovesItsApp stands in for a guest the trap could not stop (it
+// would hold a core for the rest of the test run) and checks what follows:
+// the count, and the app's move to the interrupting backstop, which does stop
+// a spinning guest.
+func TestStuckGuestMovesItsApp(t *testing.T) {
+	h := newHost(t, Config{Backstop: BackstopTrap})
+	mustOK(t, h, "bad", "1", "1")
+	mustOK(t, h, "good", "1", "1")
+	h.markStuck("bad")
+	if h.Stuck() != 1 {
+		t.Errorf("Stuck: got %d, want 1", h.Stuck())
+	}
+	res, err := invoke(t, h, "bad", "test::spin()", Limits{Timeout: 100 * time.Millisecond, Concurrency: 1})
+	if !errors.Is(err, ErrTimeout) || res.Outcome != OutcomeTimeout {
+		t.Errorf("spin in the quarantined app: got %s, %v; want timeout", res.Outcome, err)
+	}
+	h.mu.Lock()
+	bad, good := h.pools["bad"].class.interrupt, h.pools["good"].class.interrupt
+	h.mu.Unlock()
+	if !bad || good {
+		t.Errorf("interrupting backstop: bad app %v, good app %v; want true, false", bad, good)
 	}
 }
 
