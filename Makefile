@@ -42,3 +42,17 @@ dashboard: ## Build the dashboard into dashboard/build (needs Node.js and npm)
 .PHONY: clean
 clean: ## Remove bin/ (the data in ./.picloud stays)
 	rm -rf bin
+
+.PHONY: guest
+guest: ## Build the sandbox's guest (the Rhai interpreter for wasip1) into runtime/internal/guestbin/guest.wasm
+	GOOS=wasip1 GOARCH=wasm go vet ./guest/wasm
+	GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 go build -trimpath -buildvcs=false -buildmode=c-shared -o runtime/internal/guestbin/guest.wasm ./guest/wasm
+
+.PHONY: release
+release: guest ## Build bin/picloud with the guest embedded: runs without the source tree or Go
+	go build -tags picloud_embed -trimpath -ldflags "-X main.version=$(VERSION)" -o bin/picloud ./cmd/picloud
+
+.PHONY: bench
+bench: ## Sandbox benchmarks behind docs/RATIONALE.md (invocation latency, memory, workloads vs native and CPython)
+	go test -run '^$$' -bench 'InvokeHello|NewScriptVersion|ColdApp|StartToFirstInvoke|IdleInstance' -benchtime 3s -timeout 30m ./runtime
+	go test -run '^$$' -bench 'Workloads' -benchtime 3x -timeout 60m ./runtime
