@@ -93,7 +93,26 @@ type Config struct {
 
 	// Now is the clock (token expiry, cron previews). Default: time.Now.
 	Now func() time.Time
+
+	// Public answers every request on the public listener, behind the
+	// request log and panic recovery: the HTTP triggers (the process's
+	// *ingress.Handler). Default: every request is answered 404.
+	Public http.Handler
+
+	// BenchBareRoute adds GET BenchBarePath to the public listener: a bare
+	// gin handler answering BenchBareBody as text/plain, the baseline the
+	// load bench (make bench) compares a script endpoint with. Default:
+	// off.
+	BenchBareRoute bool
 }
+
+// BenchBarePath and BenchBareBody are the bench's bare route (see
+// Config.BenchBareRoute). No app slug starts with "-", so the path cannot
+// shadow an app.
+const (
+	BenchBarePath = "/-/bench/bare"
+	BenchBareBody = "Hello, world!"
+)
 
 // Check is one readiness check: a nil error means ready.
 type Check struct {
@@ -195,9 +214,16 @@ func New(cfg Config) (*Server, error) {
 
 	s.public = gin.New()
 	s.public.Use(s.logRequests(), s.recoverPanics())
-	s.public.NoRoute(func(c *gin.Context) {
-		problem(c, http.StatusNotFound, "not_found", fmt.Sprintf("no HTTP trigger matches %s %s", c.Request.Method, c.Request.URL.Path))
-	})
+	if cfg.BenchBareRoute {
+		s.public.GET(BenchBarePath, func(c *gin.Context) { c.String(http.StatusOK, BenchBareBody) })
+	}
+	if cfg.Public != nil {
+		s.public.NoRoute(gin.WrapH(cfg.Public))
+	} else {
+		s.public.NoRoute(func(c *gin.Context) {
+			problem(c, http.StatusNotFound, "not_found", fmt.Sprintf("no HTTP trigger matches %s %s", c.Request.Method, c.Request.URL.Path))
+		})
+	}
 	return s, nil
 }
 
