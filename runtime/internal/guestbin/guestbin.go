@@ -9,6 +9,7 @@ package guestbin
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -94,7 +95,7 @@ func Build(ctx context.Context, sourceDir, out string) error {
 	defer os.Remove(tmp.Name())
 	cmd := exec.CommandContext(ctx, goBin, "build", "-trimpath", "-buildvcs=false", "-buildmode=c-shared", "-o", tmp.Name(), "./guest/wasm")
 	cmd.Dir = sourceDir
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	if err := cmd.Run(); err != nil {
@@ -185,7 +186,7 @@ func prune(dir, current string) {
 			fs = append(fs, file{p, st.ModTime().UnixNano()})
 		}
 	}
-	slices.SortFunc(fs, func(a, b file) int { return int(b.mod - a.mod) })
+	slices.SortFunc(fs, func(a, b file) int { return cmp.Compare(b.mod, a.mod) })
 	for i, f := range fs {
 		if i >= keep-1 {
 			os.Remove(f.path)
