@@ -75,8 +75,33 @@ func (c *compiler) chainNode(e syntax.Expr) expr {
 			}
 		}
 		base := c.chainBase(e.X)
-		idx := c.sub(e.Index)
 		pos, elvis := e.Pos, e.Elvis
+		io := c.operand(e.Index)
+		if io.slot >= 0 && !elvis {
+			// x[…][local]: matrices, nested lists
+			is := io.slot
+			return func(fr *frame) Value {
+				b := base(fr)
+				i := fr.slots[is]
+				if b.k == ArrayKind && i.k == IntKind {
+					if el := (*Array)(b.p).Elems; i.n >= 0 && i.n < int64(len(el)) {
+						return el[i.n]
+					}
+				}
+				if b.k == elvisKind {
+					return b
+				}
+				return fr.m.index(b, i, pos)
+			}
+		}
+		idx := io.x
+		if idx == nil {
+			if io.isK {
+				idx = constExpr(Int(io.k))
+			} else {
+				idx = c.readVar(varRef{kind: refSlot, slot: io.slot}, e.Index.Position())
+			}
+		}
 		return func(fr *frame) Value {
 			b := base(fr)
 			if b.k == ArrayKind {
