@@ -82,10 +82,10 @@ func (h *Host) run(ctx context.Context, in *instance, c *class, req *Request, li
 
 	areq := abi.Request{
 		App: req.App, Script: req.Script, Version: req.Version, InvocationID: req.InvocationID,
-		Event: req.Event,
+		Event: req.Event, WantDisplay: req.Display,
 		Limits: abi.Limits{
 			Fuel:          lim.Fuel,
-			MaxMemory:     lim.Memory / 4,
+			MaxMemory:     lim.MaxMemory,
 			MaxCallDepth:  uint32(max(lim.MaxCallDepth, 0)),
 			MaxStringLen:  uint32(max(lim.MaxStringLen, 0)),
 			MaxArrayLen:   uint32(max(lim.MaxArrayLen, 0)),
@@ -130,12 +130,12 @@ func (h *Host) run(ctx context.Context, in *instance, c *class, req *Request, li
 	}
 	res.Fuel, res.PeakMemory = resp.Fuel, resp.PeakMemory
 	if resp.Error.Kind == "" {
-		res.Outcome, res.Value = OutcomeOK, resp.Value
+		res.Outcome, res.Value, res.Type, res.Display = OutcomeOK, resp.Value, resp.Type, resp.Display
 		return res, discard, nil
 	}
 	se := &ScriptError{
 		Kind: resp.Error.Kind, Message: resp.Error.Message, Text: resp.Error.Text,
-		Line: int(resp.Error.Line), Col: int(resp.Error.Col),
+		Line: int(resp.Error.Line), Col: int(resp.Error.Col), ParseKind: resp.Error.ParseKind,
 	}
 	res.Error = se
 	res.Outcome = OutcomeError

@@ -138,7 +138,7 @@ func TestScriptErrorPosition(t *testing.T) {
 	if !errors.As(err, &se) || se.Kind != "ErrorParsing" || se.Line != 2 || se.Col == 0 {
 		t.Fatalf("got %#v, want a parse error on line 2", err)
 	}
-	if !strings.Contains(se.Text, "main:2:") || res.Error != se {
+	if !strings.Contains(se.Text, "main:2:") || res.Error != se || se.ParseKind == "" {
 		t.Errorf("text: got %q", se.Text)
 	}
 	_, err = invoke(t, h, "app", "\n\n  undefined_fn(1)", Limits{})
@@ -159,8 +159,8 @@ func TestContextAndLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{"app":"shop","env":"v","event":5,"id":"inv-1","script":"orders","version":"v7"}`
-	if string(res.Value) != want {
-		t.Errorf("value: got %s, want %s", res.Value, want)
+	if string(res.Value) != want || res.Type != "map" {
+		t.Errorf("value: got %s of type %s, want %s of type map", res.Value, res.Type, want)
 	}
 	var got []string
 	for _, l := range res.Logs {
@@ -171,6 +171,19 @@ func TestContextAndLogs(t *testing.T) {
 	}
 	if res.Fuel <= 0 || res.Duration <= 0 {
 		t.Errorf("fuel %d, duration %v: want both > 0", res.Fuel, res.Duration)
+	}
+}
+
+func TestDisplayAndMaxMemory(t *testing.T) {
+	h := newHost(t, Config{})
+	res, err := h.Invoke(context.Background(), Request{App: "app", Source: `'x'`, Display: true})
+	if err != nil || res.Type != "char" || res.Display != "x" || string(res.Value) != `"x"` {
+		t.Errorf("got %s %q %s, %v; want char \"x\" shown as x", res.Type, res.Display, res.Value, err)
+	}
+	_, err = h.Invoke(context.Background(), Request{App: "app", Source: `let s = "x"; loop { s += s; }`, Limits: Limits{Fuel: 1 << 40, MaxMemory: 5000}})
+	var se *ScriptError
+	if !errors.As(err, &se) || !errors.Is(err, ErrMemoryLimit) || !strings.Contains(se.Message, "5000") {
+		t.Errorf("got %v, want the memory limit of 5000 bytes", err)
 	}
 }
 

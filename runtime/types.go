@@ -25,6 +25,8 @@ type Request struct {
 	// Env is ctx.env, the app's configured variables.
 	Env    map[string]string
 	Limits Limits
+	// Display asks for Result.Display (picloud eval prints it).
+	Display bool
 }
 
 // Limits are one invocation's limits. Zero fields take the documented default.
@@ -32,10 +34,14 @@ type Limits struct {
 	// Fuel is the interpreter's step budget. Default DefaultFuel.
 	Fuel int64
 	// Memory caps the instance's linear memory in bytes (rounded up to whole
-	// MiB, at least MinMemory). The interpreter's own accounting stops the
-	// script cleanly at a quarter of it; the hard cap catches what that
+	// MiB, at least MinMemory). The hard cap catches what the interpreter's
 	// accounting misses, at the price of the instance. Default DefaultMemory.
 	Memory int64
+	// MaxMemory is what the script may allocate as the interpreter accounts
+	// it; over it the script stops cleanly with memory_exceeded and the
+	// instance is kept. Default, and at most, a quarter of Memory: the Go heap
+	// in the guest needs room to collect garbage.
+	MaxMemory int64
 	// Timeout is the wall-time limit. Default DefaultTimeout. The caller's
 	// context deadline, if earlier, applies too.
 	Timeout time.Duration
@@ -68,6 +74,9 @@ func (l Limits) withDefaults() Limits {
 		l.Memory = DefaultMemory
 	}
 	l.Memory = max(MinMemory, (l.Memory+1<<20-1)&^(1<<20-1))
+	if l.MaxMemory <= 0 || l.MaxMemory > l.Memory/4 {
+		l.MaxMemory = l.Memory / 4
+	}
 	if l.Timeout <= 0 {
 		l.Timeout = DefaultTimeout
 	}
@@ -99,9 +108,12 @@ type LogLine = hostfuncs.LogLine
 // script failed.
 type Result struct {
 	Outcome Outcome
-	// Value is the script's result as JSON (Outcome ok only).
-	Value json.RawMessage
-	Logs  []LogLine
+	// Value is the script's result as JSON (Outcome ok only), Type its
+	// type_of name, and Display the value as print shows it, when
+	// Request.Display asked for it.
+	Value         json.RawMessage
+	Type, Display string
+	Logs          []LogLine
 	// LogsDropped counts lines over Limits.MaxLogLines or MaxLogBytes.
 	LogsDropped int
 	// Fuel is the number of interpreter steps used.
@@ -139,6 +151,8 @@ type ScriptError struct {
 	Message string
 	// Line and Col are 1-based; 0 when unknown.
 	Line, Col int
+	// ParseKind is a parse error's variant (UnexpectedEOF, MissingToken …).
+	ParseKind string
 	// Text is the full rendering: "script:line:col: message", the source line
 	// and caret for parse errors, the call stack for runtime errors.
 	Text  string

@@ -107,6 +107,10 @@ func (s *shell) run(b []byte) (resp abi.Response) {
 		resp.Error = errorInfo(err)
 		return resp
 	}
+	resp.Type = res.Value.TypeName()
+	if req.WantDisplay {
+		resp.Display = res.Value.String()
+	}
 	if resp.Value, err = rhai.ToJSON(res.Value); err != nil {
 		msg := "the script's result cannot be encoded as JSON: " + err.Error()
 		resp.Error = abi.ErrorInfo{Kind: string(eval.ErrorMismatchOutputType), Message: msg, Text: msg}
@@ -159,7 +163,7 @@ func errorInfo(err error) abi.ErrorInfo {
 	}
 	var se *syntax.Error
 	if errors.As(err, &se) {
-		info.Kind, info.Message = string(eval.ErrorParsing), se.Msg
+		info.Kind, info.Message, info.ParseKind = string(eval.ErrorParsing), se.Msg, se.Kind
 		info.Line, info.Col = uint32(max(se.Pos.Line, 0)), uint32(max(se.Pos.Col, 0))
 		return info
 	}

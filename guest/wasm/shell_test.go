@@ -54,14 +54,18 @@ func TestShellRuns(t *testing.T) {
 		t.Fatalf("got %+v, want a successful run", resp)
 	}
 	want := `{"app":"shop","env":"eu","id":"inv-9","kind":"http","now":"timestamp"}`
-	if string(resp.Value) != want {
-		t.Errorf("value: got %s, want %s", resp.Value, want)
+	if string(resp.Value) != want || resp.Type != "map" || resp.Display != "" {
+		t.Errorf("value: got %s of type %q, display %q; want %s of type map, no display", resp.Value, resp.Type, resp.Display, want)
 	}
 	if len(h.lines) != 2 || h.lines[0] != (logged{abi.LevelPrint, "hi"}) || h.lines[1] != (logged{abi.LevelWarn, "42"}) {
 		t.Errorf("log: got %+v", h.lines)
 	}
 	if resp.Fuel <= 0 {
 		t.Errorf("fuel: got %d, want > 0", resp.Fuel)
+	}
+	req.WantDisplay = true
+	if resp := roundTrip(t, s, req); !strings.HasPrefix(resp.Display, `#{"app": "shop"`) {
+		t.Errorf("display: got %q", resp.Display)
 	}
 }
 
@@ -124,6 +128,7 @@ func TestShellErrors(t *testing.T) {
 		wantLine  uint32
 	}{
 		{"parse", "let x = ;", abi.Limits{}, false, "ErrorParsing", 1},
+		{"parse at the end", "let x = (", abi.Limits{}, false, "ErrorParsing", 1},
 		{"throw", "\nthrow \"no\"", abi.Limits{}, false, "ErrorRuntime", 2},
 		{"fuel", "loop {}", abi.Limits{Fuel: 10_000}, false, "ErrorTooManyOperations", 0},
 		{"cancelled", "loop {}", abi.Limits{}, true, "ErrorTerminated", 0},
@@ -142,6 +147,9 @@ func TestShellErrors(t *testing.T) {
 			resp := roundTrip(t, s, req)
 			if resp.Error.Kind != tt.wantKind {
 				t.Fatalf("got %+v, want kind %s", resp.Error, tt.wantKind)
+			}
+			if (tt.wantKind == "ErrorParsing") != (resp.Error.ParseKind != "") {
+				t.Errorf("parse kind: got %q", resp.Error.ParseKind)
 			}
 			if tt.wantLine != 0 && resp.Error.Line != tt.wantLine {
 				t.Errorf("line: got %d, want %d", resp.Error.Line, tt.wantLine)

@@ -28,6 +28,8 @@ type Request struct {
 	// Env is ctx.env.
 	Env    []EnvVar
 	Limits Limits
+	// WantDisplay asks for Response.Display.
+	WantDisplay bool
 }
 
 // EnvVar is one of the app's configured variables.
@@ -66,6 +68,9 @@ type Response struct {
 	Status ResponseStatus
 	// Value is the script's result as JSON when Error.Kind is empty.
 	Value []byte
+	// Type is the result's type_of name ("i64", "map" …); Display is the
+	// result as print shows it, when the request asked for it.
+	Type, Display string
 	// Fuel is the number of steps used; PeakMemory the interpreter's accounted
 	// peak in bytes.
 	Fuel, PeakMemory int64
@@ -81,6 +86,9 @@ type ErrorInfo struct {
 	Text    string // the full rendering: position, source line, call stack
 	Line    uint32 // 1-based; 0 when unknown
 	Col     uint32
+	// ParseKind is a parse error's variant (UnexpectedEOF, MissingToken …),
+	// empty for other errors.
+	ParseKind string
 }
 
 // AppendBinary appends r's encoding to b.
@@ -105,7 +113,7 @@ func (r *Request) AppendBinary(b []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(l.MaxArrayLen))
 	b = binary.AppendUvarint(b, uint64(l.MaxMapLen))
 	b = binary.AppendVarint(b, l.GoMemoryLimit)
-	return b
+	return appendBool(b, r.WantDisplay)
 }
 
 // UnmarshalBinary decodes b into r. Strings and Event are copied, so b may be
@@ -135,6 +143,7 @@ func (r *Request) UnmarshalBinary(b []byte) error {
 	l.MaxArrayLen = d.uint32()
 	l.MaxMapLen = d.uint32()
 	l.GoMemoryLimit = d.varint()
+	r.WantDisplay = d.bool()
 	return d.finish()
 }
 
@@ -142,6 +151,8 @@ func (r *Request) UnmarshalBinary(b []byte) error {
 func (r *Response) AppendBinary(b []byte) []byte {
 	b = append(b, Version, byte(r.Status))
 	b = appendBytes(b, r.Value)
+	b = appendString(b, r.Type)
+	b = appendString(b, r.Display)
 	b = binary.AppendVarint(b, r.Fuel)
 	b = binary.AppendVarint(b, r.PeakMemory)
 	e := &r.Error
@@ -150,7 +161,7 @@ func (r *Response) AppendBinary(b []byte) []byte {
 	b = appendString(b, e.Text)
 	b = binary.AppendUvarint(b, uint64(e.Line))
 	b = binary.AppendUvarint(b, uint64(e.Col))
-	return b
+	return appendString(b, e.ParseKind)
 }
 
 // UnmarshalBinary decodes b into r, copying what it keeps.
@@ -162,6 +173,8 @@ func (r *Response) UnmarshalBinary(b []byte) error {
 		d.fail()
 	}
 	r.Value = d.bytes()
+	r.Type = d.string()
+	r.Display = d.string()
 	r.Fuel = d.varint()
 	r.PeakMemory = d.varint()
 	e := &r.Error
@@ -170,12 +183,20 @@ func (r *Response) UnmarshalBinary(b []byte) error {
 	e.Text = d.string()
 	e.Line = d.uint32()
 	e.Col = d.uint32()
+	e.ParseKind = d.string()
 	return d.finish()
 }
 
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
+}
+
+func appendBool(b []byte, v bool) []byte {
+	if v {
+		return append(b, 1)
+	}
+	return append(b, 0)
 }
 
 func appendBytes(b, p []byte) []byte {
@@ -212,6 +233,17 @@ func (d *decoder) byte() byte {
 	c := d.b[0]
 	d.b = d.b[1:]
 	return c
+}
+
+func (d *decoder) bool() bool {
+	switch d.byte() {
+	case 0:
+		return false
+	case 1:
+		return true
+	}
+	d.fail()
+	return false
 }
 
 func (d *decoder) uvarint() uint64 {

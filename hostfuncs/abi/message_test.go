@@ -12,8 +12,9 @@ func TestRequestRoundTrip(t *testing.T) {
 		{
 			App: "shop", Script: "orders", Version: "v1-abc", InvocationID: "inv-1",
 			Source: "let x = 40;\nx + 2", Event: []byte(`{"kind":"http"}`),
-			Env:    []EnvVar{{"A", "1"}, {"B", ""}},
-			Limits: Limits{Fuel: 1 << 40, MaxMemory: 64 << 20, MaxCallDepth: 64, MaxStringLen: 1 << 20, MaxArrayLen: 1000, MaxMapLen: 7, GoMemoryLimit: -1},
+			Env:         []EnvVar{{"A", "1"}, {"B", ""}},
+			Limits:      Limits{Fuel: 1 << 40, MaxMemory: 64 << 20, MaxCallDepth: 64, MaxStringLen: 1 << 20, MaxArrayLen: 1000, MaxMapLen: 7, GoMemoryLimit: -1},
+			WantDisplay: true,
 		},
 	}
 	for _, want := range tests {
@@ -34,8 +35,9 @@ func TestRequestRoundTrip(t *testing.T) {
 func TestResponseRoundTrip(t *testing.T) {
 	tests := []Response{
 		{},
-		{Status: ResponseDone, Value: []byte(`[1,2]`), Fuel: 12, PeakMemory: 4096},
+		{Status: ResponseDone, Value: []byte(`[1,2]`), Type: "array", Display: "[1, 2]", Fuel: 12, PeakMemory: 4096},
 		{Status: ResponseDone, Fuel: 1 << 50, Error: ErrorInfo{Kind: "ErrorRuntime", Message: "boom", Text: "x:3:4: boom", Line: 3, Col: 4}},
+		{Error: ErrorInfo{Kind: "ErrorParsing", ParseKind: "UnexpectedEOF"}},
 		{Status: ResponseNeedSource},
 	}
 	for _, want := range tests {
