@@ -234,6 +234,7 @@ func (c *compiler) compileFn(fd *funcDef, parent *fnComp, params []*syntax.Ident
 	fd.body = c.funcBody(body, params)
 	fd.weight = fc.weight + 1
 	fd.nslots = fc.max
+	fd.simple = len(fc.freeNames) == 0
 	fd.freeNames = fc.freeNames
 	fd.caps = fc.capList
 	c.fc = saved
@@ -243,7 +244,7 @@ func (c *compiler) compileFn(fd *funcDef, parent *fnComp, params []*syntax.Ident
 // funcBody compiles a function's statements; return may unwind by panic
 // when it sits inside an expression.
 func (c *compiler) funcBody(stmts []syntax.Stmt, params []*syntax.Ident) expr {
-	body := c.stmts(stmts)
+	body := c.topStmts(stmts)
 	if !c.fc.panicRet {
 		return body
 	}
@@ -300,6 +301,74 @@ func (c *compiler) stmts(list []syntax.Stmt) expr {
 		}
 		return v
 	}
+}
+
+// guardReturn matches `if cond { …; return x; }` without an else.
+func guardReturn(s syntax.Stmt) (*syntax.IfExpr, *syntax.ReturnStmt) {
+	es, ok := s.(*syntax.ExprStmt)
+	if !ok {
+		return nil, nil
+	}
+	ife, ok := es.X.(*syntax.IfExpr)
+	if !ok || ife.Else != nil || len(ife.Then.Stmts) == 0 {
+		return nil, nil
+	}
+	ret, ok := ife.Then.Stmts[len(ife.Then.Stmts)-1].(*syntax.ReturnStmt)
+	if !ok {
+		return nil, nil
+	}
+	return ife, ret
+}
+
+// topStmts compiles a function body's statements. An early-return guard
+// `if c { …; return x; } rest` is the same as `if c { …; x } else { rest }`
+// at this level, where the block's value is the function's result: compiled
+// that way, the common guard costs no return flag at all.
+func (c *compiler) topStmts(list []syntax.Stmt) expr {
+	for i, st := range list {
+		ife, ret := guardReturn(st)
+		if ife == nil {
+			continue
+		}
+		prefix := c.stmts(list[:i])
+		c.fc.weight++
+		cond := c.cond(ife.Cond)
+		nv, next := c.openScope()
+		pre := c.stmts(ife.Then.Stmts[:len(ife.Then.Stmts)-1])
+		val := func(*frame) Value { return Value{} }
+		if ret.Value != nil {
+			val = c.value(ret.Value)
+			if id, ok := ret.Value.(*syntax.Ident); ok {
+				if ref := c.lookup(id.Name); ref.kind == refSlot {
+					val = c.sub(ret.Value)
+				}
+			}
+		}
+		c.closeScope(nv, next)
+		rest := c.topStmts(list[i+1:])
+		hasPre := len(ife.Then.Stmts) > 1
+		guard := func(fr *frame) Value {
+			if cond(fr) {
+				if hasPre {
+					if v := pre(fr); fr.ctl != ctlNone {
+						return v
+					}
+				}
+				return val(fr)
+			}
+			return rest(fr)
+		}
+		if i == 0 {
+			return guard
+		}
+		return func(fr *frame) Value {
+			if v := prefix(fr); fr.ctl != ctlNone {
+				return v
+			}
+			return guard(fr)
+		}
+	}
+	return c.stmts(list)
 }
 
 // block compiles { stmts } with its own scope.
@@ -590,6 +659,7 @@ func (m *machine) try(fr *frame, body expr) (v Value, err *Error) {
 			if !ok || !e.Kind.Catchable() {
 				panic(r)
 			}
+			m.abandon(depth)
 			m.depth = depth
 			m.args = m.args[:nargs]
 			err = e

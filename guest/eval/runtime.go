@@ -81,6 +81,7 @@ type funcDef struct {
 	anon       bool
 	caps       []capSpec
 	weight     int64 // fuel charged per call: the body's static statement count
+	simple     bool  // no free names: a frame that last ran it can be reused as is
 	main       bool
 	evalCode   bool // compiled from eval(): runs in the caller's frame context
 }
@@ -250,6 +251,18 @@ func (m *machine) checkLenP(k Kind, n int, pos Pos) {
 // only written when they change: frames are long-lived heap objects, and a
 // store into them costs a write barrier while the GC runs.
 func (m *machine) newFrame(d int, fd *funcDef, pos Pos) *frame {
+	if d <= m.maxDepth && d < len(m.frames) {
+		// The frame last ran fd and enter left it clean: only the slots'
+		// contents differ, and every slot is written before it is read.
+		if f := m.frames[d]; f != nil && f.fn == fd && fd.simple {
+			f.pos = pos
+			return f
+		}
+	}
+	return m.newFrameSlow(d, fd, pos)
+}
+
+func (m *machine) newFrameSlow(d int, fd *funcDef, pos Pos) *frame {
 	if d > m.maxDepth {
 		m.fail(ErrorStackOverflow, pos, "Stack overflow")
 	}
@@ -330,13 +343,39 @@ func (m *machine) enter(f *frame, d int) Value {
 	saved := m.depth
 	m.depth = d
 	v := fd.body(f)
-	if f.ctl == ctlReturn {
-		v = f.ret
-		f.ret = Value{}
+	if f.ctl != ctlNone {
+		if f.ctl == ctlReturn {
+			v = f.ret
+			f.ret = Value{}
+		}
+		f.ctl = ctlNone
 	}
-	f.ctl = ctlNone
+	// leave the frame clean for newFrame's fast path
+	if f.this != nil {
+		f.this = nil
+		f.thisRO = false
+	}
+	if f.caps != nil {
+		f.caps = nil
+	}
+	if f.outer != nil {
+		f.outer = nil
+	}
+	if f.dyn != nil {
+		f.dyn = nil
+	}
 	m.depth = saved
 	return v
+}
+
+// abandon marks the frames above depth, left by an error that unwound them,
+// so that newFrame prepares them afresh.
+func (m *machine) abandon(depth int) {
+	for d := depth + 1; d < len(m.frames); d++ {
+		if f := m.frames[d]; f != nil {
+			f.fn = nil
+		}
+	}
 }
 
 // callScript calls a script function with already evaluated arguments.
@@ -436,6 +475,7 @@ func (m *machine) callFnPtr(fnv Value, this *Value, args, extra []Value, pos Pos
 	defer func() {
 		if r := recover(); r != nil {
 			if e, ok := r.(*Error); ok {
+				m.abandon(depth)
 				m.depth = depth
 				m.args = m.args[:nargs]
 				err = e
