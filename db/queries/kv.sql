@@ -31,3 +31,32 @@ INSERT INTO kv (app_id, key, value) VALUES (@app_id, @key, to_jsonb(@by::bigint)
 ON CONFLICT (app_id, key) DO UPDATE
 SET value = to_jsonb((kv.value #>> '{}')::numeric + @by::bigint), updated_at = now()
 RETURNING *;
+
+-- name: KVSetMany :many
+-- Stores several keys at once (an invocation's commit): @keys and @vals
+-- pair up. Callers sort the keys so concurrent commits lock rows in one
+-- order.
+INSERT INTO kv (app_id, key, value)
+SELECT @app_id, e.k, e.v FROM (SELECT unnest(@keys::text[]) AS k, unnest(@vals::jsonb[]) AS v) AS e
+ON CONFLICT (app_id, key) DO UPDATE SET value = excluded.value, updated_at = now()
+RETURNING key, value;
+
+-- name: KVDeleteMany :many
+-- Deletes several keys at once and returns those that existed.
+DELETE FROM kv WHERE app_id = @app_id AND key = ANY(@keys::text[])
+RETURNING key;
+
+-- name: KVIncrMany :many
+-- Adds @bys to the numbers under @keys (a missing key counts as 0) and
+-- returns the new values. A non-numeric value fails with
+-- invalid_text_representation.
+INSERT INTO kv (app_id, key, value)
+SELECT @app_id, e.k, to_jsonb(e.b) FROM (SELECT unnest(@keys::text[]) AS k, unnest(@bys::bigint[]) AS b) AS e
+ON CONFLICT (app_id, key) DO UPDATE
+SET value = to_jsonb((kv.value #>> '{}')::numeric + (excluded.value #>> '{}')::numeric), updated_at = now()
+RETURNING key, value;
+
+-- name: KVSizes :many
+-- The stored size of each of @keys that exists, as the quota counts it.
+SELECT key, (octet_length(key) + octet_length(value::text))::bigint AS size
+FROM kv WHERE app_id = @app_id AND key = ANY(@keys::text[]);

@@ -127,3 +127,69 @@ WHERE app_id = @app_id AND id > @after_id
   AND (sqlc.narg(state)::smallint IS NULL OR state = sqlc.narg(state))
 ORDER BY id
 LIMIT @max_rows;
+
+-- name: OutboxInsertKVMany :execrows
+-- The change events of an invocation's KV writes: for each (key, op,
+-- event_id, payload), one row per enabled kv trigger of the app whose key
+-- pattern matches and whose ops include op.
+INSERT INTO outbox (app_id, kind, trigger_id, script_id, event_id, payload, max_attempts)
+SELECT t.app_id, 'kv', t.id, t.script_id, e.event_id, e.payload, t.max_attempts
+FROM (SELECT unnest(@keys::text[]) AS key, unnest(@ops::text[]) AS op,
+             unnest(@event_ids::uuid[]) AS event_id, unnest(@payloads::jsonb[]) AS payload) AS e
+JOIN trigger_kv k ON k.app_id = @app_id AND e.op = ANY(k.ops)
+                 AND (k.key_pattern = e.key OR starts_with(e.key, k.key_prefix))
+JOIN triggers t ON t.id = k.trigger_id AND t.enabled;
+
+-- name: OutboxNextRunAt :one
+-- When the earliest pending delivery becomes due; found is false when none
+-- is pending.
+SELECT count(*) > 0 AS found, coalesce(min(run_at), now())::timestamptz AS next
+FROM (SELECT run_at FROM outbox WHERE state = 0 ORDER BY run_at LIMIT 1) AS o;
+
+-- name: OutboxRescueOrphans :execrows
+-- Running rows whose dispatcher node missed its heartbeats for
+-- @dead_after_seconds (or is gone) go back to pending after the backoff of
+-- their attempt, when they have attempts left.
+UPDATE outbox o
+SET state = 0, claimed_by = NULL, lease_until = NULL, last_error = 'the dispatcher running it stopped',
+    run_at = now() + make_interval(secs => least(3600, power(4, o.attempt - 1)) * (0.8 + random() * 0.4))
+WHERE o.state = 1 AND o.attempt < o.max_attempts
+  AND NOT EXISTS (SELECT 1 FROM dispatcher_nodes n
+                  WHERE n.id = o.claimed_by AND n.last_seen > now() - make_interval(secs => @dead_after_seconds::float8));
+
+-- name: OutboxRescueOrphansDead :execrows
+-- Running rows of a dead node that were on their last attempt are
+-- dead-lettered.
+WITH d AS (
+  DELETE FROM outbox o
+  WHERE o.state = 1 AND o.attempt >= o.max_attempts
+    AND NOT EXISTS (SELECT 1 FROM dispatcher_nodes n
+                    WHERE n.id = o.claimed_by AND n.last_seen > now() - make_interval(secs => @dead_after_seconds::float8))
+  RETURNING o.*
+)
+INSERT INTO outbox_dead (id, app_id, kind, trigger_id, script_id, queue_name, event_id, dedupe_key,
+                         payload, attempt, max_attempts, last_error, created_at)
+SELECT d.id, d.app_id, d.kind, d.trigger_id, d.script_id, d.queue_name, d.event_id, d.dedupe_key,
+       d.payload, d.attempt, d.max_attempts, 'the dispatcher running its last attempt stopped', d.created_at
+FROM d;
+
+-- name: OutboxGet :one
+SELECT * FROM outbox WHERE id = @id AND app_id = @app_id;
+
+-- name: OutboxListRetrying :many
+-- The app's pending deliveries that already failed at least once, oldest
+-- first, after the cursor @after_id.
+SELECT * FROM outbox
+WHERE app_id = @app_id AND id > @after_id AND state = 0 AND attempt > 0
+ORDER BY id
+LIMIT @max_rows;
+
+-- name: OutboxRunNow :execrows
+-- Makes pending deliveries of the app due now (a retry without waiting for
+-- the backoff).
+UPDATE outbox SET run_at = now()
+WHERE app_id = @app_id AND id = ANY(@ids::bigint[]) AND state = 0;
+
+-- name: OutboxDiscard :execrows
+-- Deletes a delivery of the app that is not running.
+DELETE FROM outbox WHERE id = @id AND app_id = @app_id AND state <> 1;

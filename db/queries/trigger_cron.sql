@@ -21,3 +21,9 @@ WHERE trigger_id = @trigger_id AND next_run_at = @due::timestamptz;
 -- Sets the cursor without comparing: on creation, enabling or a schedule change.
 UPDATE trigger_cron SET next_run_at = sqlc.narg(next_run_at)
 WHERE trigger_id = @trigger_id;
+
+-- name: TriggerCronNextDue :one
+-- The earliest scheduled tick of any cron trigger; found is false when
+-- none is scheduled.
+SELECT count(*) > 0 AS found, coalesce(min(next_run_at), now())::timestamptz AS next
+FROM (SELECT next_run_at FROM trigger_cron WHERE next_run_at IS NOT NULL ORDER BY next_run_at LIMIT 1) AS c;

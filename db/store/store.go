@@ -42,6 +42,7 @@ type Store struct {
 	KV          *KV
 	Invocations *Invocations
 	Tokens      *Tokens
+	Nodes       *Nodes
 }
 
 // New returns a Store that runs its queries on db.
@@ -57,6 +58,7 @@ func New(db DBTX) *Store {
 		KV:          &KV{q: q},
 		Invocations: &Invocations{db: db, q: q},
 		Tokens:      &Tokens{db: db, q: q},
+		Nodes:       &Nodes{q: q},
 	}
 }
 

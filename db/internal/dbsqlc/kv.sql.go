@@ -22,6 +22,32 @@ func (q *Queries) KVDelete(ctx context.Context, appID int64, key string) (int64,
 	return result.RowsAffected(), nil
 }
 
+const kVDeleteMany = `-- name: KVDeleteMany :many
+DELETE FROM kv WHERE app_id = $1 AND key = ANY($2::text[])
+RETURNING key
+`
+
+// Deletes several keys at once and returns those that existed.
+func (q *Queries) KVDeleteMany(ctx context.Context, appID int64, keys []string) ([]string, error) {
+	rows, err := q.db.Query(ctx, kVDeleteMany, appID, keys)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var key string
+		if err := rows.Scan(&key); err != nil {
+			return nil, err
+		}
+		items = append(items, key)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const kVGet = `-- name: KVGet :one
 SELECT app_id, key, value, updated_at FROM kv WHERE app_id = $1 AND key = $2
 `
@@ -63,6 +89,48 @@ func (q *Queries) KVIncr(ctx context.Context, arg KVIncrParams) (Kv, error) {
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const kVIncrMany = `-- name: KVIncrMany :many
+INSERT INTO kv (app_id, key, value)
+SELECT $1, e.k, to_jsonb(e.b) FROM (SELECT unnest($2::text[]) AS k, unnest($3::bigint[]) AS b) AS e
+ON CONFLICT (app_id, key) DO UPDATE
+SET value = to_jsonb((kv.value #>> '{}')::numeric + (excluded.value #>> '{}')::numeric), updated_at = now()
+RETURNING key, value
+`
+
+type KVIncrManyParams struct {
+	AppID int64
+	Keys  []string
+	Bys   []int64
+}
+
+type KVIncrManyRow struct {
+	Key   string
+	Value json.RawMessage
+}
+
+// Adds @bys to the numbers under @keys (a missing key counts as 0) and
+// returns the new values. A non-numeric value fails with
+// invalid_text_representation.
+func (q *Queries) KVIncrMany(ctx context.Context, arg KVIncrManyParams) ([]KVIncrManyRow, error) {
+	rows, err := q.db.Query(ctx, kVIncrMany, arg.AppID, arg.Keys, arg.Bys)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []KVIncrManyRow
+	for rows.Next() {
+		var i KVIncrManyRow
+		if err := rows.Scan(&i.Key, &i.Value); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const kVList = `-- name: KVList :many
@@ -174,4 +242,76 @@ func (q *Queries) KVSet(ctx context.Context, arg KVSetParams) (Kv, error) {
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const kVSetMany = `-- name: KVSetMany :many
+INSERT INTO kv (app_id, key, value)
+SELECT $1, e.k, e.v FROM (SELECT unnest($2::text[]) AS k, unnest($3::jsonb[]) AS v) AS e
+ON CONFLICT (app_id, key) DO UPDATE SET value = excluded.value, updated_at = now()
+RETURNING key, value
+`
+
+type KVSetManyParams struct {
+	AppID int64
+	Keys  []string
+	Vals  []json.RawMessage
+}
+
+type KVSetManyRow struct {
+	Key   string
+	Value json.RawMessage
+}
+
+// Stores several keys at once (an invocation's commit): @keys and @vals
+// pair up. Callers sort the keys so concurrent commits lock rows in one
+// order.
+func (q *Queries) KVSetMany(ctx context.Context, arg KVSetManyParams) ([]KVSetManyRow, error) {
+	rows, err := q.db.Query(ctx, kVSetMany, arg.AppID, arg.Keys, arg.Vals)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []KVSetManyRow
+	for rows.Next() {
+		var i KVSetManyRow
+		if err := rows.Scan(&i.Key, &i.Value); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const kVSizes = `-- name: KVSizes :many
+SELECT key, (octet_length(key) + octet_length(value::text))::bigint AS size
+FROM kv WHERE app_id = $1 AND key = ANY($2::text[])
+`
+
+type KVSizesRow struct {
+	Key  string
+	Size int64
+}
+
+// The stored size of each of @keys that exists, as the quota counts it.
+func (q *Queries) KVSizes(ctx context.Context, appID int64, keys []string) ([]KVSizesRow, error) {
+	rows, err := q.db.Query(ctx, kVSizes, appID, keys)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []KVSizesRow
+	for rows.Next() {
+		var i KVSizesRow
+		if err := rows.Scan(&i.Key, &i.Size); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

@@ -45,6 +45,13 @@ type App struct {
 	UpdatedAt           time.Time
 }
 
+type DispatcherNode struct {
+	ID        int64
+	Name      string
+	StartedAt time.Time
+	LastSeen  time.Time
+}
+
 type Invocation struct {
 	ID              uuid.UUID
 	AppID           int64
@@ -79,6 +86,11 @@ type Kv struct {
 	Key       string
 	Value     json.RawMessage
 	UpdatedAt time.Time
+}
+
+type KvUsage struct {
+	AppID int64
+	Bytes int64
 }
 
 type Outbox struct {

@@ -140,6 +140,19 @@ func (q *Queries) OutboxDeadLetter(ctx context.Context, arg OutboxDeadLetterPara
 	return id, err
 }
 
+const outboxDiscard = `-- name: OutboxDiscard :execrows
+DELETE FROM outbox WHERE id = $1 AND app_id = $2 AND state <> 1
+`
+
+// Deletes a delivery of the app that is not running.
+func (q *Queries) OutboxDiscard(ctx context.Context, iD int64, appID int64) (int64, error) {
+	result, err := q.db.Exec(ctx, outboxDiscard, iD, appID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const outboxFail = `-- name: OutboxFail :execrows
 UPDATE outbox
 SET state = 0, run_at = $1, last_error = $2, claimed_by = NULL, lease_until = NULL
@@ -167,6 +180,35 @@ func (q *Queries) OutboxFail(ctx context.Context, arg OutboxFailParams) (int64, 
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const outboxGet = `-- name: OutboxGet :one
+SELECT id, app_id, kind, trigger_id, script_id, queue_name, event_id, dedupe_key, payload, state, attempt, max_attempts, run_at, lease_until, claimed_by, last_error, created_at FROM outbox WHERE id = $1 AND app_id = $2
+`
+
+func (q *Queries) OutboxGet(ctx context.Context, iD int64, appID int64) (Outbox, error) {
+	row := q.db.QueryRow(ctx, outboxGet, iD, appID)
+	var i Outbox
+	err := row.Scan(
+		&i.ID,
+		&i.AppID,
+		&i.Kind,
+		&i.TriggerID,
+		&i.ScriptID,
+		&i.QueueName,
+		&i.EventID,
+		&i.DedupeKey,
+		&i.Payload,
+		&i.State,
+		&i.Attempt,
+		&i.MaxAttempts,
+		&i.RunAt,
+		&i.LeaseUntil,
+		&i.ClaimedBy,
+		&i.LastError,
+		&i.CreatedAt,
+	)
+	return i, err
 }
 
 const outboxHeartbeat = `-- name: OutboxHeartbeat :execrows
@@ -249,6 +291,41 @@ func (q *Queries) OutboxInsertKV(ctx context.Context, arg OutboxInsertKVParams) 
 		arg.AppID,
 		arg.Op,
 		arg.Key,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const outboxInsertKVMany = `-- name: OutboxInsertKVMany :execrows
+INSERT INTO outbox (app_id, kind, trigger_id, script_id, event_id, payload, max_attempts)
+SELECT t.app_id, 'kv', t.id, t.script_id, e.event_id, e.payload, t.max_attempts
+FROM (SELECT unnest($1::text[]) AS key, unnest($2::text[]) AS op,
+             unnest($3::uuid[]) AS event_id, unnest($4::jsonb[]) AS payload) AS e
+JOIN trigger_kv k ON k.app_id = $5 AND e.op = ANY(k.ops)
+                 AND (k.key_pattern = e.key OR starts_with(e.key, k.key_prefix))
+JOIN triggers t ON t.id = k.trigger_id AND t.enabled
+`
+
+type OutboxInsertKVManyParams struct {
+	Keys     []string
+	Ops      []string
+	EventIds []uuid.UUID
+	Payloads []json.RawMessage
+	AppID    int64
+}
+
+// The change events of an invocation's KV writes: for each (key, op,
+// event_id, payload), one row per enabled kv trigger of the app whose key
+// pattern matches and whose ops include op.
+func (q *Queries) OutboxInsertKVMany(ctx context.Context, arg OutboxInsertKVManyParams) (int64, error) {
+	result, err := q.db.Exec(ctx, outboxInsertKVMany,
+		arg.Keys,
+		arg.Ops,
+		arg.EventIds,
+		arg.Payloads,
+		arg.AppID,
 	)
 	if err != nil {
 		return 0, err
@@ -391,6 +468,78 @@ func (q *Queries) OutboxListByApp(ctx context.Context, arg OutboxListByAppParams
 	return items, nil
 }
 
+const outboxListRetrying = `-- name: OutboxListRetrying :many
+SELECT id, app_id, kind, trigger_id, script_id, queue_name, event_id, dedupe_key, payload, state, attempt, max_attempts, run_at, lease_until, claimed_by, last_error, created_at FROM outbox
+WHERE app_id = $1 AND id > $2 AND state = 0 AND attempt > 0
+ORDER BY id
+LIMIT $3
+`
+
+type OutboxListRetryingParams struct {
+	AppID   int64
+	AfterID int64
+	MaxRows int32
+}
+
+// The app's pending deliveries that already failed at least once, oldest
+// first, after the cursor @after_id.
+func (q *Queries) OutboxListRetrying(ctx context.Context, arg OutboxListRetryingParams) ([]Outbox, error) {
+	rows, err := q.db.Query(ctx, outboxListRetrying, arg.AppID, arg.AfterID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Outbox
+	for rows.Next() {
+		var i Outbox
+		if err := rows.Scan(
+			&i.ID,
+			&i.AppID,
+			&i.Kind,
+			&i.TriggerID,
+			&i.ScriptID,
+			&i.QueueName,
+			&i.EventID,
+			&i.DedupeKey,
+			&i.Payload,
+			&i.State,
+			&i.Attempt,
+			&i.MaxAttempts,
+			&i.RunAt,
+			&i.LeaseUntil,
+			&i.ClaimedBy,
+			&i.LastError,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const outboxNextRunAt = `-- name: OutboxNextRunAt :one
+SELECT count(*) > 0 AS found, coalesce(min(run_at), now())::timestamptz AS next
+FROM (SELECT run_at FROM outbox WHERE state = 0 ORDER BY run_at LIMIT 1) AS o
+`
+
+type OutboxNextRunAtRow struct {
+	Found bool
+	Next  time.Time
+}
+
+// When the earliest pending delivery becomes due; found is false when none
+// is pending.
+func (q *Queries) OutboxNextRunAt(ctx context.Context) (OutboxNextRunAtRow, error) {
+	row := q.db.QueryRow(ctx, outboxNextRunAt)
+	var i OutboxNextRunAtRow
+	err := row.Scan(&i.Found, &i.Next)
+	return i, err
+}
+
 const outboxRelease = `-- name: OutboxRelease :execrows
 UPDATE outbox
 SET state = 0, attempt = attempt - 1, claimed_by = NULL, lease_until = NULL, run_at = now()
@@ -440,6 +589,66 @@ FROM d
 // Rows whose lease expired on their last attempt are dead-lettered.
 func (q *Queries) OutboxRescueDead(ctx context.Context) (int64, error) {
 	result, err := q.db.Exec(ctx, outboxRescueDead)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const outboxRescueOrphans = `-- name: OutboxRescueOrphans :execrows
+UPDATE outbox o
+SET state = 0, claimed_by = NULL, lease_until = NULL, last_error = 'the dispatcher running it stopped',
+    run_at = now() + make_interval(secs => least(3600, power(4, o.attempt - 1)) * (0.8 + random() * 0.4))
+WHERE o.state = 1 AND o.attempt < o.max_attempts
+  AND NOT EXISTS (SELECT 1 FROM dispatcher_nodes n
+                  WHERE n.id = o.claimed_by AND n.last_seen > now() - make_interval(secs => $1::float8))
+`
+
+// Running rows whose dispatcher node missed its heartbeats for
+// @dead_after_seconds (or is gone) go back to pending after the backoff of
+// their attempt, when they have attempts left.
+func (q *Queries) OutboxRescueOrphans(ctx context.Context, deadAfterSeconds float64) (int64, error) {
+	result, err := q.db.Exec(ctx, outboxRescueOrphans, deadAfterSeconds)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const outboxRescueOrphansDead = `-- name: OutboxRescueOrphansDead :execrows
+WITH d AS (
+  DELETE FROM outbox o
+  WHERE o.state = 1 AND o.attempt >= o.max_attempts
+    AND NOT EXISTS (SELECT 1 FROM dispatcher_nodes n
+                    WHERE n.id = o.claimed_by AND n.last_seen > now() - make_interval(secs => $1::float8))
+  RETURNING o.id, o.app_id, o.kind, o.trigger_id, o.script_id, o.queue_name, o.event_id, o.dedupe_key, o.payload, o.state, o.attempt, o.max_attempts, o.run_at, o.lease_until, o.claimed_by, o.last_error, o.created_at
+)
+INSERT INTO outbox_dead (id, app_id, kind, trigger_id, script_id, queue_name, event_id, dedupe_key,
+                         payload, attempt, max_attempts, last_error, created_at)
+SELECT d.id, d.app_id, d.kind, d.trigger_id, d.script_id, d.queue_name, d.event_id, d.dedupe_key,
+       d.payload, d.attempt, d.max_attempts, 'the dispatcher running its last attempt stopped', d.created_at
+FROM d
+`
+
+// Running rows of a dead node that were on their last attempt are
+// dead-lettered.
+func (q *Queries) OutboxRescueOrphansDead(ctx context.Context, deadAfterSeconds float64) (int64, error) {
+	result, err := q.db.Exec(ctx, outboxRescueOrphansDead, deadAfterSeconds)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const outboxRunNow = `-- name: OutboxRunNow :execrows
+UPDATE outbox SET run_at = now()
+WHERE app_id = $1 AND id = ANY($2::bigint[]) AND state = 0
+`
+
+// Makes pending deliveries of the app due now (a retry without waiting for
+// the backoff).
+func (q *Queries) OutboxRunNow(ctx context.Context, appID int64, ids []int64) (int64, error) {
+	result, err := q.db.Exec(ctx, outboxRunNow, appID, ids)
 	if err != nil {
 		return 0, err
 	}

@@ -20,6 +20,16 @@ type Querier interface {
 	AppInsert(ctx context.Context, arg AppInsertParams) (App, error)
 	AppList(ctx context.Context, afterSlug string, maxRows int32) ([]App, error)
 	AppUpdate(ctx context.Context, arg AppUpdateParams) (App, error)
+	// Marks node @id alive (recreating its row if a rescue removed it while the
+	// node was unreachable) and counts the other live nodes.
+	DispatcherNodeBeat(ctx context.Context, arg DispatcherNodeBeatParams) (DispatcherNodeBeatRow, error)
+	// Unregisters a node that stopped cleanly.
+	DispatcherNodeDelete(ctx context.Context, id int64) (int64, error)
+	// Forgets nodes not seen for @dead_after_seconds (after their rows were
+	// rescued).
+	DispatcherNodeDeleteDead(ctx context.Context, deadAfterSeconds float64) (int64, error)
+	// Registers a dispatcher process; its id is the outbox's claimed_by.
+	DispatcherNodeInsert(ctx context.Context, name string) (int64, error)
 	// Retention: deletes up to @max_rows invocations (and their logs) started before @before.
 	InvocationDeleteBefore(ctx context.Context, before time.Time, maxRows int32) (int64, error)
 	InvocationGet(ctx context.Context, id uuid.UUID) (Invocation, error)
@@ -30,16 +40,33 @@ type Querier interface {
 	InvocationLogInsertBatch(ctx context.Context, arg []InvocationLogInsertBatchParams) (int64, error)
 	InvocationLogList(ctx context.Context, invocationID uuid.UUID) ([]InvocationLog, error)
 	KVDelete(ctx context.Context, appID int64, key string) (int64, error)
+	// Deletes several keys at once and returns those that existed.
+	KVDeleteMany(ctx context.Context, appID int64, keys []string) ([]string, error)
 	KVGet(ctx context.Context, appID int64, key string) (Kv, error)
 	// Adds @by to a numeric value (a missing key counts as 0). A non-numeric
 	// value fails with invalid_text_representation.
 	KVIncr(ctx context.Context, arg KVIncrParams) (Kv, error)
+	// Adds @bys to the numbers under @keys (a missing key counts as 0) and
+	// returns the new values. A non-numeric value fails with
+	// invalid_text_representation.
+	KVIncrMany(ctx context.Context, arg KVIncrManyParams) ([]KVIncrManyRow, error)
 	// Keys after @after in byte order.
 	KVList(ctx context.Context, arg KVListParams) ([]Kv, error)
 	// Keys in [@lower, @upper) after @after in byte order: a prefix listing with
 	// @upper the prefix's successor, an index range scan.
 	KVListRange(ctx context.Context, arg KVListRangeParams) ([]Kv, error)
 	KVSet(ctx context.Context, arg KVSetParams) (Kv, error)
+	// Stores several keys at once (an invocation's commit): @keys and @vals
+	// pair up. Callers sort the keys so concurrent commits lock rows in one
+	// order.
+	KVSetMany(ctx context.Context, arg KVSetManyParams) ([]KVSetManyRow, error)
+	// The stored size of each of @keys that exists, as the quota counts it.
+	KVSizes(ctx context.Context, appID int64, keys []string) ([]KVSizesRow, error)
+	// The app's KV size in bytes (no row: nothing stored yet).
+	KVUsageGet(ctx context.Context, appID int64) (int64, error)
+	// Takes the transaction-scoped advisory lock @key if it is free: the node
+	// that gets it leads the periodic chores (rescue, retention) this time.
+	LeaderTryLock(ctx context.Context, key int64) (bool, error)
 	// Sends payload on channel. PostgreSQL delivers it when the transaction
 	// commits (and drops it on rollback), so listeners never hear of a change
 	// they cannot read yet.
@@ -63,8 +90,11 @@ type Querier interface {
 	// event_id. Queue messages go to the queue's current consumer (or wait for
 	// one); other kinds need their trigger to still exist.
 	OutboxDeadReplay(ctx context.Context, iD int64, appID int64) (int64, error)
+	// Deletes a delivery of the app that is not running.
+	OutboxDiscard(ctx context.Context, iD int64, appID int64) (int64, error)
 	// A failed attempt with attempts left: back to pending at @run_at (the backoff).
 	OutboxFail(ctx context.Context, arg OutboxFailParams) (int64, error)
+	OutboxGet(ctx context.Context, iD int64, appID int64) (Outbox, error)
 	// Extends the leases of the rows @node is still running.
 	OutboxHeartbeat(ctx context.Context, arg OutboxHeartbeatParams) (int64, error)
 	// One delivery for one trigger (a cron tick, a replayed event). With a
@@ -74,6 +104,10 @@ type Querier interface {
 	// A KV change event: one row per enabled kv trigger of the app whose key
 	// pattern matches @key and whose ops include @op.
 	OutboxInsertKV(ctx context.Context, arg OutboxInsertKVParams) (int64, error)
+	// The change events of an invocation's KV writes: for each (key, op,
+	// event_id, payload), one row per enabled kv trigger of the app whose key
+	// pattern matches and whose ops include op.
+	OutboxInsertKVMany(ctx context.Context, arg OutboxInsertKVManyParams) (int64, error)
 	// Fan-out of one publish: one row per enabled pubsub trigger of the app whose
 	// pattern matches @topic. @prefixes are the topic's prefixes ('' plus "a.",
 	// "a.b." for "a.b.c"), so both arms are index lookups.
@@ -84,6 +118,12 @@ type Querier interface {
 	// The app's waiting, pending and running deliveries, oldest first, after the
 	// cursor @after_id.
 	OutboxListByApp(ctx context.Context, arg OutboxListByAppParams) ([]Outbox, error)
+	// The app's pending deliveries that already failed at least once, oldest
+	// first, after the cursor @after_id.
+	OutboxListRetrying(ctx context.Context, arg OutboxListRetryingParams) ([]Outbox, error)
+	// When the earliest pending delivery becomes due; found is false when none
+	// is pending.
+	OutboxNextRunAt(ctx context.Context) (OutboxNextRunAtRow, error)
 	// Hands back every row @node holds without counting the attempt: on graceful
 	// shutdown, or at boot for rows a previous run of the same node left behind.
 	OutboxRelease(ctx context.Context, node int64) (int64, error)
@@ -92,6 +132,16 @@ type Querier interface {
 	OutboxRescue(ctx context.Context) (int64, error)
 	// Rows whose lease expired on their last attempt are dead-lettered.
 	OutboxRescueDead(ctx context.Context) (int64, error)
+	// Running rows whose dispatcher node missed its heartbeats for
+	// @dead_after_seconds (or is gone) go back to pending after the backoff of
+	// their attempt, when they have attempts left.
+	OutboxRescueOrphans(ctx context.Context, deadAfterSeconds float64) (int64, error)
+	// Running rows of a dead node that were on their last attempt are
+	// dead-lettered.
+	OutboxRescueOrphansDead(ctx context.Context, deadAfterSeconds float64) (int64, error)
+	// Makes pending deliveries of the app due now (a retry without waiting for
+	// the backoff).
+	OutboxRunNow(ctx context.Context, appID int64, ids []int64) (int64, error)
 	// Fails with a foreign-key violation when the script has no such version.
 	ScriptActivate(ctx context.Context, version int32, iD int64) (Script, error)
 	ScriptDelete(ctx context.Context, id int64) (int64, error)
@@ -136,6 +186,9 @@ type Querier interface {
 	TriggerCronInsert(ctx context.Context, arg TriggerCronInsertParams) error
 	// Enabled cron triggers whose next tick is due at @now.
 	TriggerCronListDue(ctx context.Context, now time.Time, maxRows int32) ([]TriggerCronListDueRow, error)
+	// The earliest scheduled tick of any cron trigger; found is false when
+	// none is scheduled.
+	TriggerCronNextDue(ctx context.Context) (TriggerCronNextDueRow, error)
 	// Sets the cursor without comparing: on creation, enabling or a schedule change.
 	TriggerCronSetNext(ctx context.Context, nextRunAt *time.Time, triggerID int64) (int64, error)
 	TriggerDeadletterInsert(ctx context.Context, arg TriggerDeadletterInsertParams) error

@@ -101,6 +101,25 @@ func (q *Queries) TriggerCronListDue(ctx context.Context, now time.Time, maxRows
 	return items, nil
 }
 
+const triggerCronNextDue = `-- name: TriggerCronNextDue :one
+SELECT count(*) > 0 AS found, coalesce(min(next_run_at), now())::timestamptz AS next
+FROM (SELECT next_run_at FROM trigger_cron WHERE next_run_at IS NOT NULL ORDER BY next_run_at LIMIT 1) AS c
+`
+
+type TriggerCronNextDueRow struct {
+	Found bool
+	Next  time.Time
+}
+
+// The earliest scheduled tick of any cron trigger; found is false when
+// none is scheduled.
+func (q *Queries) TriggerCronNextDue(ctx context.Context) (TriggerCronNextDueRow, error) {
+	row := q.db.QueryRow(ctx, triggerCronNextDue)
+	var i TriggerCronNextDueRow
+	err := row.Scan(&i.Found, &i.Next)
+	return i, err
+}
+
 const triggerCronSetNext = `-- name: TriggerCronSetNext :execrows
 UPDATE trigger_cron SET next_run_at = $1
 WHERE trigger_id = $2
