@@ -1108,7 +1108,8 @@ func (c *compiler) closure(e *syntax.ClosureExpr) expr {
 	return func(fr *frame) Value {
 		m := fr.m
 		m.allocP(bytes, pos)
-		fp := &FnPtr{Name: fd.name, fn: fd, mod: fr.mod}
+		fp := m.newFnPtr()
+		fp.Name, fp.fn, fp.mod = fd.name, fd, fr.mod
 		if len(caps) > 0 {
 			if len(caps) <= len(fp.cap2) {
 				fp.caps = fp.cap2[:len(caps):len(caps)]

@@ -118,6 +118,7 @@ type machine struct {
 	loading   map[string]bool
 	appendBuf []byte // the string most recently grown in place (see addStrings)
 	sbuf      []byte // scratch buffer for string interpolation
+	fpSlab    []FnPtr // closures are carved from chunks: one allocation per fpChunk closures
 	anonSeq   int
 	evalCache map[string]*funcDef
 	curSource string
@@ -125,6 +126,18 @@ type machine struct {
 }
 
 const pollInterval = 1024
+
+const fpChunk = 32
+
+// newFnPtr returns a zeroed FnPtr from the current chunk.
+func (m *machine) newFnPtr() *FnPtr {
+	if len(m.fpSlab) == 0 {
+		m.fpSlab = make([]FnPtr, fpChunk)
+	}
+	fp := &m.fpSlab[0]
+	m.fpSlab = m.fpSlab[1:]
+	return fp
+}
 
 // raise panics with err, completing its position and call stack.
 func (m *machine) raise(err *Error) {
