@@ -15,6 +15,7 @@ import (
 	"github.com/picloud/picloud/guest/eval"
 	"github.com/picloud/picloud/guest/rhai"
 	"github.com/picloud/picloud/guest/syntax"
+	"github.com/picloud/picloud/runtime"
 )
 
 // evalFlags are picloud eval's options.
@@ -24,6 +25,7 @@ type evalFlags struct {
 	maxCallDepth int
 	maxMemory    int64
 	timeout      time.Duration
+	native       bool
 }
 
 func newEvalCmd(c *cli) *cobra.Command {
@@ -37,6 +39,9 @@ one JSON object:
 
   {"ok":true,"type":"i64","value":42,"fuel":17}
   {"ok":false,"phase":"runtime","kind":"ErrorArithmetic","error":"…","fuel":9}
+
+The script runs in the same WebAssembly sandbox as deployed scripts (with an
+empty ctx.event); --native runs it in this process instead.
 
 Exit status: 0 on success, 1 when the script fails, 2 on bad usage.`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -62,6 +67,7 @@ Exit status: 0 on success, 1 when the script fails, 2 on bad usage.`,
 	fs.IntVar(&f.maxCallDepth, "max-call-depth", 0, "maximum nesting of function calls; 0: 64")
 	fs.Int64Var(&f.maxMemory, "max-memory", 0, "bytes the script may allocate; 0: unlimited")
 	fs.DurationVar(&f.timeout, "timeout", 0, "wall-time limit (Go duration, e.g. 2s); 0: none")
+	fs.BoolVar(&f.native, "native", false, "run the interpreter in this process instead of the WebAssembly sandbox")
 	return cmd
 }
 
@@ -94,11 +100,17 @@ func (c *cli) runEval(ctx context.Context, stdin io.Reader, path string, f evalF
 		return usageError(err)
 	}
 	limits := rhai.Limits{Fuel: f.fuel, MaxCallDepth: f.maxCallDepth, MaxMemory: f.maxMemory}
-	out := evalNative(ctx, name, src, limits, f.timeout, func(s string) {
-		fmt.Fprintln(c.stdout, s)
-	}, func(s string) {
-		fmt.Fprintln(c.stderr, s)
-	})
+	printLine := func(s string) { fmt.Fprintln(c.stdout, s) }
+	debugLine := func(s string) { fmt.Fprintln(c.stderr, s) }
+	var out evalOutcome
+	if f.native {
+		out = evalNative(ctx, name, src, limits, f.timeout, printLine, debugLine)
+	} else {
+		out = c.evalSandbox(ctx, name, src, limits, f.timeout, printLine, debugLine)
+		if out.hostErr != nil {
+			return out.hostErr
+		}
+	}
 	if f.json {
 		line, err := out.json()
 		if err != nil {
@@ -115,8 +127,8 @@ func (c *cli) runEval(ctx context.Context, stdin io.Reader, path string, f evalF
 	if out.err != nil {
 		return out.err
 	}
-	if out.value.Kind() != eval.UnitKind {
-		_, err := fmt.Fprintln(c.stdout, out.value.String())
+	if out.typ != "()" {
+		_, err := fmt.Fprintln(c.stdout, out.display)
 		return err
 	}
 	return nil
@@ -137,12 +149,26 @@ func readScript(stdin io.Reader, path string) (name, src string, err error) {
 	return name, string(b), nil
 }
 
-// evalOutcome is the result of one eval run.
+// evalOutcome is the result of one eval run: the value's type_of name, how
+// print shows it and its JSON.
 type evalOutcome struct {
-	value eval.Value
-	fuel  int64
-	phase string // "parse" or "runtime" when err is set
-	err   error
+	typ, display string
+	value        []byte
+	fuel         int64
+	phase        string // "parse" or "runtime" when err is set
+	err          error
+	hostErr      error // the sandbox could not start
+}
+
+// valueOutcome describes a successful run's value.
+func valueOutcome(v eval.Value, fuel int64) evalOutcome {
+	out := evalOutcome{typ: v.TypeName(), display: v.String(), fuel: fuel}
+	if b, err := rhai.ToJSON(v); err != nil {
+		out.hostErr = fmt.Errorf("encode result: %w", err)
+	} else {
+		out.value = b
+	}
+	return out
 }
 
 // evalNative compiles and runs a script in this process. timeout (0 =
@@ -168,25 +194,79 @@ func evalNative(ctx context.Context, name, src string, limits rhai.Limits, timeo
 	if err != nil {
 		return evalOutcome{fuel: res.Fuel, phase: "runtime", err: err}
 	}
-	return evalOutcome{value: res.Value, fuel: res.Fuel}
+	return valueOutcome(res.Value, res.Fuel)
+}
+
+// evalSandbox runs a script in the WebAssembly sandbox, as a deployed script
+// runs, with the same limits as evalNative: the flags' zeros (unlimited) become
+// limits no script of a local run reaches.
+func (c *cli) evalSandbox(ctx context.Context, name, src string, limits rhai.Limits, timeout time.Duration, print, debug func(string)) evalOutcome {
+	h, err := runtime.New(ctx, runtime.Config{Logger: c.logger})
+	if err != nil {
+		return evalOutcome{hostErr: err}
+	}
+	defer h.Close(context.WithoutCancel(ctx))
+	lim := runtime.Limits{
+		Fuel:         limits.Fuel,
+		Memory:       1 << 30,
+		MaxMemory:    limits.MaxMemory,
+		Timeout:      timeout,
+		MaxCallDepth: limits.MaxCallDepth,
+		Concurrency:  1,
+	}
+	if lim.Fuel == 0 {
+		lim.Fuel = 1 << 62
+	}
+	if lim.MaxMemory > 0 {
+		lim.Memory = max(64<<20, 4*lim.MaxMemory)
+	}
+	if lim.Timeout == 0 {
+		lim.Timeout = 100 * 365 * 24 * time.Hour
+	}
+	res, err := h.Invoke(ctx, runtime.Request{App: "eval", Script: name, Source: src, Limits: lim, Display: true})
+	for _, l := range res.Logs {
+		switch l.Level.String() {
+		case "print":
+			print(l.Text)
+		case "debug":
+			debug(l.Text)
+		default:
+			debug(l.Level.String() + ": " + l.Text)
+		}
+	}
+	if err != nil {
+		phase := "runtime"
+		var se *runtime.ScriptError
+		if errors.As(err, &se) && se.ParseKind != "" {
+			phase = "parse"
+		}
+		return evalOutcome{fuel: res.Fuel, phase: phase, err: err}
+	}
+	return evalOutcome{typ: res.Type, display: res.Display, value: res.Value, fuel: res.Fuel}
 }
 
 // json renders the outcome as picloud eval --json's last line.
 func (o evalOutcome) json() ([]byte, error) {
 	var b bytes.Buffer
 	if o.err == nil {
-		v, err := rhai.ToJSON(o.value)
-		if err != nil {
-			return nil, fmt.Errorf("encode result: %w", err)
+		if o.hostErr != nil {
+			return nil, o.hostErr
 		}
-		fmt.Fprintf(&b, `{"ok":true,"type":%s,"value":%s,"fuel":%d}`, jsonString(o.value.TypeName()), v, o.fuel)
+		fmt.Fprintf(&b, `{"ok":true,"type":%s,"value":%s,"fuel":%d}`, jsonString(o.typ), o.value, o.fuel)
 		return b.Bytes(), nil
 	}
 	kind := string(eval.ErrorRuntime)
 	msg := o.err.Error()
 	var se *syntax.Error
 	var ee *eval.Error
+	var re *runtime.ScriptError
 	switch {
+	case errors.As(o.err, &re):
+		kind = re.Kind
+		if re.ParseKind != "" {
+			kind = re.ParseKind
+			msg, _, _ = strings.Cut(msg, "\n")
+		}
 	case errors.As(o.err, &se):
 		kind = se.Kind
 		msg, _, _ = strings.Cut(msg, "\n") // drop the source line and caret
