@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -304,8 +303,8 @@ func (s *Server) streamInvocations(c *gin.Context) {
 			}
 			data, merr := json.Marshal(invocationFromSummary(sum))
 			if merr != nil {
-				err = errors.Join(err, merr)
-				break
+				s.cfg.Logger.ErrorContext(ctx, "encoding a live tail event", "invocation_id", sum.ID.String(), "err", merr)
+				continue
 			}
 			_, err = fmt.Fprintf(w, "event: invocation\nid: %s\ndata: %s\n\n", sum.ID, data)
 		}
