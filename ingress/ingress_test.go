@@ -310,7 +310,7 @@ func TestRouting(t *testing.T) {
 	if r.status != 405 || r.header.Get("Allow") != "GET, HEAD" || r.problem(t)["code"] != ingress.CodeMethodNotAllowed {
 		t.Errorf("PUT /b/only = %d Allow %q %s", r.status, r.header.Get("Allow"), r.body)
 	}
-	if r := s.get("/nope/x"); r.status != 404 || r.problem(t)["code"] != ingress.CodeAppNotFound {
+	if r := s.get("/nope/x"); r.status != 404 || r.problem(t)["code"] != ingress.CodeNotFound {
 		t.Errorf("GET /nope/x = %d %s", r.status, r.body)
 	}
 	if r := s.get("/"); r.status != 404 {
@@ -570,7 +570,7 @@ func TestRouteChangeNotified(t *testing.T) {
 		t.Fatalf("after disabling: %d %q", r.status, r.body)
 	}
 	change(func(st *store.Store) error { return st.Apps.Delete(t.Context(), a.ID) })
-	if r := s.get("/live/main"); r.status != 404 || r.problem(t)["code"] != ingress.CodeAppNotFound {
+	if r := s.get("/live/main"); r.status != 404 || r.problem(t)["code"] != ingress.CodeNotFound {
 		t.Fatalf("after deleting the app: %d %q", r.status, r.body)
 	}
 }

@@ -19,9 +19,8 @@ import (
 // Problem codes: the stable code member of the problem documents the
 // public listener answers with. Each comes with the status shown.
 const (
-	// 404: no app has the path's first segment as its slug.
-	CodeAppNotFound = "app_not_found"
-	// 404: the app has no route for the path.
+	// 404: no app has the path's first segment as its slug, or the app has
+	// no route for the path; the detail says which.
 	CodeNotFound = "not_found"
 	// 405: the app has routes for the path, not for the method; Allow lists
 	// the methods that have one.
@@ -51,7 +50,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	slug, rest := splitApp(r.URL.EscapedPath())
 	app := snap.apps[slug]
 	if app == nil {
-		writeProblem(w, problem{Status: http.StatusNotFound, Code: CodeAppNotFound, Detail: fmt.Sprintf("no app %q", slug)})
+		writeProblem(w, problem{Status: http.StatusNotFound, Code: CodeNotFound, Detail: fmt.Sprintf("no app %q", slug)})
 		return
 	}
 	rt, params, ok := snap.table.Lookup(slug, r.Method, rest)

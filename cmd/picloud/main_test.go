@@ -19,7 +19,15 @@ import (
 	"github.com/picloud/picloud/db/pgcluster"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(dbtest.Wrap(m)) }
+func TestMain(m *testing.M) {
+	// Every serve of these tests shares the sandbox's compilation cache
+	// with the runtime's own tests, rather than building the guest into
+	// each data directory.
+	if dir, err := os.UserCacheDir(); err == nil {
+		os.Setenv("PICLOUD_CACHE_DIR", filepath.Join(dir, "picloud"))
+	}
+	goleak.VerifyTestMain(dbtest.Wrap(m))
+}
 
 // output is a goroutine-safe buffer for run's stdout and stderr that can
 // wait for a line to appear.

@@ -6,19 +6,27 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/spf13/cobra"
 
 	"github.com/picloud/picloud/api"
+	"github.com/picloud/picloud/db/listen"
 	"github.com/picloud/picloud/db/migrations"
+	"github.com/picloud/picloud/db/store"
+	"github.com/picloud/picloud/ingress"
+	"github.com/picloud/picloud/record"
+	"github.com/picloud/picloud/runtime"
 )
 
 type serveOptions struct {
 	addr            string
 	publicAddr      string
 	shutdownTimeout time.Duration
+	cacheDir        string
+	benchBareRoute  bool
 }
 
 func newServeCmd(c *cli) *cobra.Command {
@@ -42,6 +50,8 @@ Migrations run at every start.`,
 	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "admin listener address: API, dashboard, health checks")
 	f.StringVar(&o.publicAddr, "public-addr", ":8081", "public listener address: HTTP triggers")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for running requests")
+	f.StringVar(&o.cacheDir, "cache-dir", "", "the sandbox's compilation cache; empty: the cache/ folder of the data directory")
+	f.BoolVar(&o.benchBareRoute, "bench-bare-route", false, "serve GET "+api.BenchBarePath+" on the public listener, the load bench's baseline (make bench)")
 	return cmd
 }
 
@@ -78,10 +88,54 @@ func (c *cli) serve(ctx context.Context, o serveOptions) (err error) {
 		log.InfoContext(ctx, "migrated the database", slog.Int("applied", len(applied)), slog.Int64("version", m.Latest()))
 	}
 
+	// Shutdown runs the defers below in reverse: the HTTP servers have
+	// stopped accepting and finished their requests when Serve returns,
+	// then the route reloads stop, the recorder writes what it buffered,
+	// the sandbox closes, and the database stops last.
+	st := store.New(db.pool)
+	if o.cacheDir == "" {
+		o.cacheDir = filepath.Join(c.data, "cache")
+	}
+	host, err := runtime.New(ctx, runtime.Config{
+		CacheDir: o.cacheDir,
+		Logger:   log.With("component", "runtime"),
+	})
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, host.Close(context.WithoutCancel(ctx))) }()
+	rec, err := record.New(st.Invocations, record.Config{Logger: log.With("component", "record")})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.shutdownTimeout)
+		defer cancel()
+		err = errors.Join(err, rec.Close(flushCtx))
+	}()
+	ing, err := ingress.New(ctx, ingress.Config{
+		Store: st, Invoker: host, Recorder: rec, Logger: log.With("component", "ingress"),
+	})
+	if err != nil {
+		return err
+	}
+	defer ing.Close()
+	changes, err := listen.Start(db.pool.Config().ConnConfig, listen.Config{Logger: log.With("component", "listen")},
+		listen.Handler{Channel: store.RoutesChannel, Notify: ing.Changed, Resync: ing.Resync})
+	if err != nil {
+		return err
+	}
+	defer changes.Close()
+
 	gin.SetMode(gin.ReleaseMode)
 	srv, err := api.New(api.Config{
 		Logger:          log.With("component", "api"),
 		ShutdownTimeout: o.shutdownTimeout,
+		Public:          ing,
+		BenchBareRoute:  o.benchBareRoute,
+		Invoker:         host,
+		Recorder:        rec,
+		Tail:            rec,
 		Ready: []api.Check{
 			{Name: "database", Check: db.pool.Ping},
 			{Name: "migrations", Check: m.CheckCurrent},
