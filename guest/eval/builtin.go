@@ -218,6 +218,15 @@ func (c *Call) CallFnThis(fn Value, this *Value, args []Value, extra ...Value) (
 	return c.m.callFnPtr(fn, this, args, extra, c.pos)
 }
 
+// Display returns v's print (debug=false) or debug text, bounded by the
+// string size limit and paid for in fuel and memory: a container holding one
+// big string many times over displays far larger than it weighs. Builtins
+// that turn values into text (to_string, to_debug, +) should use it.
+func (c *Call) Display(v Value, debug bool) (s string, err error) {
+	err = c.m.catch(func() { s = c.m.display(v, debug, c.pos) })
+	return s, err
+}
+
 // FnArity returns the numbers of parameters fn (a function pointer or closure)
 // can be called with, curried arguments excluded; nil if fn is not callable.
 func (c *Call) FnArity(fn Value) []int { return c.m.fnArities(fn) }

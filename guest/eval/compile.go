@@ -418,20 +418,57 @@ func borrows(e syntax.Expr) bool {
 }
 
 func (m *machine) cloneValue(v Value, pos Pos) Value {
+	c := cloner{m: m, pos: pos}
+	return c.clone(v)
+}
+
+// cloner deep-copies a value, charging fuel per element copied and
+// accounting the bytes as it goes, so a copy of a big (or deeply nested)
+// value is paid for and stops at the limits like a loop would.
+type cloner struct {
+	m   *machine
+	pos Pos
+}
+
+func (c *cloner) pay(items int, bytes int64) {
+	m := c.m
+	m.fuel -= int64(items)/16 + 1
+	m.allocP(bytes, c.pos)
+	if m.fuel < m.check {
+		m.slow(c.pos)
+	}
+}
+
+func (c *cloner) clone(v Value) Value {
 	switch v.k {
 	case ArrayKind:
-		a := v.Array()
-		m.allocP(int64(len(a.Elems))*ValueSize, pos)
-		if len(a.Elems) > 64 {
-			m.fuel -= int64(len(a.Elems)) / 64
+		a := (*Array)(v.p)
+		c.pay(len(a.Elems), int64(len(a.Elems))*ValueSize+24)
+		out := make([]Value, len(a.Elems))
+		for i, e := range a.Elems {
+			if e.k >= ArrayKind && e.k <= BlobKind {
+				e = c.clone(e)
+			}
+			out[i] = e
 		}
+		return Value{k: ArrayKind, tag: v.tag, p: unsafe.Pointer(&Array{Elems: out})}
 	case MapKind:
-		m.allocP(int64(v.Map().Len())*MapEntrySize, pos)
-		m.fuel -= int64(v.Map().Len()) / 16
+		mp := (*Map)(v.p)
+		c.pay(mp.Len(), int64(mp.Len())*MapEntrySize+48)
+		out := &Map{m: make(map[string]Value, len(mp.m)), keys: mp.keys}
+		for k, e := range mp.m {
+			if e.k >= ArrayKind && e.k <= BlobKind {
+				e = c.clone(e)
+			}
+			out.m[k] = e
+		}
+		return Value{k: MapKind, tag: v.tag, p: unsafe.Pointer(out)}
 	case BlobKind:
-		m.allocP(int64(len(v.Blob().B)), pos)
+		b := (*Blob)(v.p)
+		c.pay(len(b.B)/8, int64(len(b.B))+24)
+		return Value{k: BlobKind, tag: v.tag, p: unsafe.Pointer(&Blob{B: append([]byte(nil), b.B...)})}
 	}
-	return v.Clone()
+	return v
 }
 
 func (c *compiler) stmt(s syntax.Stmt) expr {
@@ -607,7 +644,11 @@ func (c *compiler) throwStmt(s *syntax.ThrowStmt) expr {
 
 func runtimeError(v Value, pos Pos) *Error {
 	msg := "Runtime error"
-	if s := v.String(); v.k != UnitKind && s != "" {
+	s, ok := v.Format(false, maxMessage)
+	if !ok {
+		s = "<" + v.TypeName() + " too large to show>"
+	}
+	if v.k != UnitKind && s != "" {
 		msg = "Runtime error: " + s
 	}
 	return &Error{Kind: ErrorRuntime, Msg: msg, Pos: pos, Value: v}

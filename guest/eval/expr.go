@@ -94,7 +94,7 @@ func (c *compiler) interp(e *syntax.InterpString) expr {
 				buf = append(buf, lits[i]...)
 				continue
 			}
-			buf = appendDisplay(buf, p(fr))
+			buf = m.appendDisplay(buf, p(fr), pos)
 		}
 		v := m.newString(string(buf), pos)
 		m.sbuf = buf[:0]
@@ -103,7 +103,7 @@ func (c *compiler) interp(e *syntax.InterpString) expr {
 }
 
 // appendDisplay appends v as to_string shows it.
-func appendDisplay(buf []byte, v Value) []byte {
+func (m *machine) appendDisplay(buf []byte, v Value, pos Pos) []byte {
 	switch v.k {
 	case StringKind:
 		return append(buf, v.Str()...)
@@ -116,13 +116,35 @@ func appendDisplay(buf []byte, v Value) []byte {
 	case UnitKind:
 		return buf
 	}
-	return append(buf, v.String()...)
+	return append(buf, m.display(v, false, pos)...)
 }
 
-// toString is Rhai's to_string: a registered override first, else Display.
-func (m *machine) toString(v Value, pos Pos) string {
-	return v.String()
+// display formats a value for print, debug, interpolation and string
+// concatenation, bounded by the string size limit (or maxDisplay) and paid
+// for in fuel and memory.
+func (m *machine) display(v Value, debug bool, pos Pos) string {
+	limit := m.limits.MaxStringLen
+	if limit <= 0 {
+		limit = maxDisplay
+	}
+	s, ok := v.Format(debug, limit)
+	if !ok {
+		m.fail(ErrorDataTooLarge, pos, "Length of string too large")
+	}
+	if len(s) > 64 {
+		m.fuel -= int64(len(s) / 64)
+		m.allocP(int64(len(s)), pos)
+	}
+	return s
 }
+
+// maxDisplay caps the text of one value when the host sets no string limit;
+// maxMessage caps a thrown value's text in an error message.
+const (
+	maxDisplay = 64 << 20
+	maxMessage = 4096
+)
+
 
 func (c *compiler) arrayLit(e *syntax.ArrayLit) expr {
 	elems := make([]expr, len(e.Elems))

@@ -10,30 +10,87 @@ import (
 // String returns the value as Rhai's print and to_string show it: () is
 // empty, strings and chars are bare, arrays and maps use the debug format.
 func (v Value) String() string {
-	switch v.k {
-	case UnitKind:
-		return ""
-	case StringKind:
-		return v.Str()
-	case CharKind:
-		return string(v.Char())
-	case FloatKind:
-		return FormatFloat(v.Float())
-	}
-	var b strings.Builder
-	v.writeDebug(&b)
-	return b.String()
+	s, _ := v.Format(false, 0)
+	return s
 }
 
 // DebugString returns the value as Rhai's debug and to_debug show it:
 // strings quoted and escaped, () as "()".
 func (v Value) DebugString() string {
-	var b strings.Builder
-	v.writeDebug(&b)
-	return b.String()
+	s, _ := v.Format(true, 0)
+	return s
 }
 
-func (v Value) writeDebug(b *strings.Builder) {
+// Format returns the value's display (debug=false) or debug form. With a
+// limit > 0 it stops as soon as the text would exceed limit bytes and
+// reports ok=false: a container holding one big string many times over can
+// display far larger than the memory it takes.
+func (v Value) Format(debug bool, limit int) (s string, ok bool) {
+	if !debug {
+		switch v.k {
+		case UnitKind:
+			return "", true
+		case StringKind:
+			if limit > 0 && int(v.n) > limit {
+				return "", false
+			}
+			return v.Str(), true
+		case CharKind:
+			return string(v.Char()), true
+		case FloatKind:
+			return FormatFloat(v.Float()), true
+		}
+	}
+	b := limitedBuilder{limit: limit}
+	v.writeDebug(&b)
+	if b.over {
+		return "", false
+	}
+	return b.String(), true
+}
+
+// limitedBuilder is a strings.Builder that stops growing past limit (0 = no
+// limit).
+type limitedBuilder struct {
+	strings.Builder
+	limit int
+	over  bool
+}
+
+func (b *limitedBuilder) check(n int) bool {
+	if b.over {
+		return false
+	}
+	if b.limit > 0 && b.Len()+n > b.limit {
+		b.over = true
+		return false
+	}
+	return true
+}
+
+func (b *limitedBuilder) WriteString(s string) {
+	if b.check(len(s)) {
+		b.Builder.WriteString(s)
+	}
+}
+
+func (b *limitedBuilder) WriteByte(c byte) error {
+	if b.check(1) {
+		return b.Builder.WriteByte(c)
+	}
+	return nil
+}
+
+func (b *limitedBuilder) WriteRune(r rune) {
+	if b.check(4) {
+		b.Builder.WriteRune(r)
+	}
+}
+
+func (v Value) writeDebug(b *limitedBuilder) {
+	if b.over {
+		return
+	}
 	switch v.k {
 	case UnitKind:
 		b.WriteString("()")
@@ -109,7 +166,11 @@ func (v Value) writeDebug(b *strings.Builder) {
 }
 
 // writeEscaped writes s escaped as Rust's Debug does inside quote.
-func writeEscaped(b *strings.Builder, s string, quote byte) {
+func writeEscaped(b *limitedBuilder, s string, quote byte) {
+	if b.limit > 0 && b.Len()+len(s) > b.limit {
+		b.over = true
+		return
+	}
 	for _, r := range s {
 		switch r {
 		case '\\':

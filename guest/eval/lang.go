@@ -94,7 +94,7 @@ func (m *machine) callIntrinsic(fr *frame, name string, a []Value, pos Pos) Valu
 	case "print":
 		if n == 1 {
 			if m.print != nil {
-				m.print(a[0].String())
+				m.print(m.display(a[0], false, pos))
 			}
 			return Value{}
 		}
@@ -107,7 +107,7 @@ func (m *machine) callIntrinsic(fr *frame, name string, a []Value, pos Pos) Valu
 	case "debug":
 		if n == 1 {
 			if m.debug != nil {
-				m.debug(a[0].DebugString())
+				m.debug(m.display(a[0], true, pos))
 			}
 			return Value{}
 		}

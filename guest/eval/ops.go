@@ -359,6 +359,19 @@ func (m *machine) binop(op syntax.Op, a, b Value, pos Pos) Value {
 			return Bool(op == syntax.OpEq || op == syntax.OpLe || op == syntax.OpGe)
 		}
 	}
+	if op == syntax.OpAdd && ((a.k == StringKind && (b.k == ArrayKind || b.k == MapKind)) || (b.k == StringKind && (a.k == ArrayKind || a.k == MapKind))) {
+		// string + anything: the other side's display text (bounded)
+		if a.k == StringKind {
+			if b.k == UnitKind {
+				return a
+			}
+			return m.addStrings(a, m.display(b, false, pos), pos)
+		}
+		if a.k == UnitKind {
+			return b
+		}
+		return m.newString(m.display(a, false, pos)+b.Str(), pos)
+	}
 	if fs := m.builtins.lookup(op.String()); fs != nil {
 		base := len(m.args)
 		m.args = append(m.args, a, b)
@@ -375,12 +388,12 @@ func (m *machine) binop(op syntax.Op, a, b Value, pos Pos) Value {
 		if b.k == UnitKind {
 			return a
 		}
-		return m.addStrings(a, b.String(), pos)
+		return m.addStrings(a, m.display(b, false, pos), pos)
 	case op == syntax.OpAdd && b.k == StringKind:
 		if a.k == UnitKind {
 			return b
 		}
-		return m.newString(a.String()+b.Str(), pos)
+		return m.newString(m.display(a, false, pos)+b.Str(), pos)
 	case op == syntax.OpAdd && a.k == ArrayKind && b.k == ArrayKind:
 		x, y := a.Array().Elems, b.Array().Elems
 		m.checkLenP(ArrayKind, len(x)+len(y), pos)

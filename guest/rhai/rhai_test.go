@@ -70,10 +70,16 @@ func TestLimits(t *testing.T) {
 		{`let a = []; loop { a.push([1, 2, 3, 4]); }`, rhai.Limits{MaxMemory: 1 << 20}, eval.ErrorMemoryLimit},
 		{`let s = "x"; loop { s = s + s; }`, rhai.Limits{MaxMemory: 1 << 20}, eval.ErrorMemoryLimit},
 		{`try { loop { } } catch { }`, rhai.Limits{Fuel: 1000}, eval.ErrorTooManyOperations},
+		// one big string shared many times displays far larger than it weighs
+		{`let s = "x"; for i in 0..20 { s += s; } let a = []; for i in 0..1000 { a.push(s); } let t = "" + a;`, rhai.Limits{}, eval.ErrorDataTooLarge},
+		{`let s = "x"; for i in 0..20 { s += s; } let a = []; for i in 0..1000 { a.push(s); } let t = a + "";`, rhai.Limits{MaxStringLen: 1 << 20}, eval.ErrorDataTooLarge},
+		// copies of deep values are paid for
+		{`let a = []; loop { a = [a, a]; }`, rhai.Limits{Fuel: 100000}, eval.ErrorTooManyOperations},
+		{`let a = []; loop { a = [a]; }`, rhai.Limits{Fuel: 1000000, MaxMemory: 1 << 20}, eval.ErrorMemoryLimit},
 	} {
 		res, err := mustCompile(t, tc.src).Run(rhai.Env{Limits: tc.limits})
 		wantKind(t, err, tc.kind)
-		if tc.limits.Fuel > 0 && res.Fuel != tc.limits.Fuel {
+		if tc.kind == eval.ErrorTooManyOperations && res.Fuel != tc.limits.Fuel {
 			t.Errorf("%s: fuel %d, want %d", tc.src, res.Fuel, tc.limits.Fuel)
 		}
 	}
