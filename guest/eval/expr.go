@@ -145,7 +145,6 @@ const (
 	maxMessage = 4096
 )
 
-
 func (c *compiler) arrayLit(e *syntax.ArrayLit) expr {
 	elems := make([]expr, len(e.Elems))
 	for i, x := range e.Elems {

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"math"
+
 	"github.com/picloud/picloud/guest/syntax"
 )
 

@@ -116,8 +116,8 @@ type machine struct {
 	main      *modInst
 	mods      map[string]*modInst // imported modules by path
 	loading   map[string]bool
-	appendBuf []byte // the string most recently grown in place (see addStrings)
-	sbuf      []byte // scratch buffer for string interpolation
+	appendBuf []byte  // the string most recently grown in place (see addStrings)
+	sbuf      []byte  // scratch buffer for string interpolation
 	fpSlab    []FnPtr // closures are carved from chunks: one allocation per fpChunk closures
 	anonSeq   int
 	evalCache map[string]*funcDef
