@@ -115,12 +115,14 @@ func routeCases(t *testing.T, e *env, f fixture) []routeCase {
 		{method: "GET", route: "/whoami", path: fixed("/api/v1/whoami"), access: accessToken, ok: 200},
 		{method: "GET", route: "/topics/validate", path: fixed("/api/v1/topics/validate?pattern=a.*"), access: accessToken, ok: 200},
 		{method: "GET", route: "/cron/preview", path: fixed("/api/v1/cron/preview?schedule=@hourly"), access: accessToken, ok: 200},
+		{method: "POST", route: "/scripts/check", path: fixed("/api/v1/scripts/check"), body: body(map[string]any{"source": "1"}), access: accessToken, ok: 200},
 
 		scoped("GET", "/apps", fixed("/api/v1/apps"), nil, auth.AppRead, 200),
 		scoped("POST", "/apps", fixed("/api/v1/apps"), func() any { return map[string]any{"slug": uniq("new")} }, auth.AppWrite, 201),
 		scoped("GET", "/apps/:app", fixed(shop), nil, auth.AppRead, 200),
 		scoped("PATCH", "/apps/:app", fixed(shop), body(map[string]any{"description": "d"}), auth.AppWrite, 200),
 		scoped("DELETE", "/apps/:app", freshApp, nil, auth.AppWrite, 204),
+		scoped("GET", "/apps/:app/stats", fixed(shop+"/stats"), nil, auth.ScriptRead, 200),
 
 		scoped("GET", "/apps/:app/scripts", fixed(shop+"/scripts"), nil, auth.ScriptRead, 200),
 		scoped("GET", "/apps/:app/scripts/:script", fixed(shop+"/scripts/hello"), nil, auth.ScriptRead, 200),

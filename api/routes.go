@@ -51,10 +51,12 @@ func (s *Server) routes() []apiRoute {
 		{method: http.MethodGet, path: "/whoami", access: accessToken, handler: s.whoami},
 		{method: http.MethodGet, path: "/topics/validate", access: accessToken, handler: s.validateTopic},
 		{method: http.MethodGet, path: "/cron/preview", access: accessToken, handler: s.previewCron},
+		{method: http.MethodPost, path: "/scripts/check", access: accessToken, handler: s.checkScript},
 
 		r(http.MethodGet, "/apps", auth.AppRead, s.listApps),
 		r(http.MethodPost, "/apps", auth.AppWrite, s.createApp),
 		r(http.MethodGet, "/apps/:app", auth.AppRead, s.getApp),
+		r(http.MethodGet, "/apps/:app/stats", auth.ScriptRead, s.appStats),
 		r(http.MethodPatch, "/apps/:app", auth.AppWrite, s.updateApp),
 		r(http.MethodDelete, "/apps/:app", auth.AppWrite, s.deleteApp),
 

@@ -27,6 +27,7 @@ type serveOptions struct {
 	shutdownTimeout time.Duration
 	cacheDir        string
 	benchBareRoute  bool
+	publicURL       string
 }
 
 func newServeCmd(c *cli) *cobra.Command {
@@ -51,6 +52,7 @@ Migrations run at every start.`,
 	f.StringVar(&o.publicAddr, "public-addr", ":8081", "public listener address: HTTP triggers")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for running requests")
 	f.StringVar(&o.cacheDir, "cache-dir", "", "the sandbox's compilation cache; empty: the cache/ folder of the data directory")
+	f.StringVar(&o.publicURL, "public-url", "", "the public listener's URL as clients reach it, for the endpoint URLs the API shows; empty: http:// and the public address")
 	f.BoolVar(&o.benchBareRoute, "bench-bare-route", false, "serve GET "+api.BenchBarePath+" on the public listener, the load bench's baseline (make bench)")
 	return cmd
 }
@@ -127,10 +129,28 @@ func (c *cli) serve(ctx context.Context, o serveOptions) (err error) {
 	}
 	defer changes.Close()
 
+	// A new installation gets its first admin token, shown once (or the
+	// operator's PICLOUD_ADMIN_TOKEN, stored as a hash).
+	adminSecret, _ := c.lookupEnv("PICLOUD_ADMIN_TOKEN")
+	secret, created, err := api.Bootstrap(ctx, st, adminSecret)
+	if err != nil {
+		return err
+	}
+	switch {
+	case secret != "":
+		fmt.Fprintf(c.stdout, "Created the admin token; it is shown this once, keep it:\n\n    %s\n\n", secret)
+	case created:
+		log.InfoContext(ctx, "created the admin token from PICLOUD_ADMIN_TOKEN")
+	case adminSecret != "":
+		log.InfoContext(ctx, "PICLOUD_ADMIN_TOKEN ignored: tokens exist already; manage them through the API")
+	}
+
 	gin.SetMode(gin.ReleaseMode)
 	srv, err := api.New(api.Config{
 		Logger:          log.With("component", "api"),
 		ShutdownTimeout: o.shutdownTimeout,
+		Store:           st,
+		PublicURL:       publicURL(o.publicURL, public.Addr()),
 		Public:          ing,
 		BenchBareRoute:  o.benchBareRoute,
 		Invoker:         host,
@@ -149,4 +169,21 @@ func (c *cli) serve(ctx context.Context, o serveOptions) (err error) {
 		slog.String("public", "http://"+public.Addr().String()),
 		slog.Bool("embedded_database", db.cluster != nil))
 	return srv.Serve(ctx, admin, public)
+}
+
+// publicURL is the public listener's URL for the API's responses: the one
+// given, or http:// and the listener's address (localhost for a wildcard
+// one).
+func publicURL(given string, addr net.Addr) string {
+	if given != "" {
+		return given
+	}
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

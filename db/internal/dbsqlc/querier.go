@@ -39,6 +39,12 @@ type Querier interface {
 	InvocationList(ctx context.Context, arg InvocationListParams) ([]Invocation, error)
 	InvocationLogInsertBatch(ctx context.Context, arg []InvocationLogInsertBatchParams) (int64, error)
 	InvocationLogList(ctx context.Context, invocationID uuid.UUID) ([]InvocationLog, error)
+	// The dashboard's charts: an app's invocations since @since, one row per
+	// minute that had any, with the count of each outcome and the median and
+	// 99th percentile duration.
+	InvocationStatsPerMinute(ctx context.Context, appID int64, since time.Time) ([]InvocationStatsPerMinuteRow, error)
+	// The same over the whole window.
+	InvocationStatsTotal(ctx context.Context, appID int64, since time.Time) (InvocationStatsTotalRow, error)
 	KVDelete(ctx context.Context, appID int64, key string) (int64, error)
 	// Deletes several keys at once and returns those that existed.
 	KVDeleteMany(ctx context.Context, appID int64, keys []string) ([]string, error)
@@ -71,6 +77,9 @@ type Querier interface {
 	// commits (and drops it on rollback), so listeners never hear of a change
 	// they cannot read yet.
 	Notify(ctx context.Context, channel string, payload string) error
+	// An app's deliveries now: waiting for their first attempt, waiting to be
+	// retried, running, queue messages waiting for a consumer, and dead.
+	OutboxBacklog(ctx context.Context, appID int64) (OutboxBacklogRow, error)
 	// Claims up to @max_rows due deliveries for dispatcher @node, oldest first,
 	// skipping rows other dispatchers hold.
 	OutboxClaim(ctx context.Context, arg OutboxClaimParams) ([]OutboxClaimRow, error)
