@@ -1,7 +1,11 @@
 // Package dashboard serves the web dashboard's built files, embedded in the
-// binary from build/. The repository commits a placeholder build/index.html
-// so the binary builds without Node.js; `make dashboard` replaces build/ with
-// the real application.
+// binary from build/.
+//
+// `make dashboard` builds the SvelteKit app (src/) into build/app/, which is
+// not committed; the repository commits build/index.html, a placeholder
+// page that says how to build the real one, so that `go build` works without
+// Node.js. The handler serves build/app when the binary was built after
+// `make dashboard`, and the placeholder otherwise.
 package dashboard
 
 import (
@@ -17,11 +21,30 @@ var files embed.FS
 
 // Handler serves the dashboard. Paths that name no file and have no
 // extension get index.html, so the single-page app's client-side routes
-// survive a reload; unknown assets get 404.
+// (/apps/shop/scripts) survive a reload and a deep link; unknown assets get
+// 404.
 func Handler() http.Handler {
 	root, err := fs.Sub(files, "build")
 	if err != nil {
 		panic("dashboard: build/ is not embedded: " + err.Error()) // cannot happen: the embed directive names it
+	}
+	return newHandler(root)
+}
+
+// Built reports whether the binary embeds the real dashboard rather than
+// the placeholder.
+func Built() bool {
+	_, err := fs.Stat(files, "build/app/index.html")
+	return err == nil
+}
+
+// newHandler serves the app in root's app/ when it has an index.html, else
+// root itself (the placeholder).
+func newHandler(root fs.FS) http.Handler {
+	if app, err := fs.Sub(root, "app"); err == nil {
+		if _, err := fs.Stat(app, "index.html"); err == nil {
+			root = app
+		}
 	}
 	return &handler{root: root, files: http.FileServerFS(root)}
 }
@@ -37,8 +60,17 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		name = "index.html"
 	}
 	if _, err := fs.Stat(h.root, name); err != nil && path.Ext(name) == "" {
+		name = "index.html"
 		r = r.Clone(r.Context())
 		r.URL.Path = "/"
+	}
+	switch {
+	case strings.HasPrefix(name, "_app/immutable/"):
+		// Named by their content's hash: cache them for good.
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	case name == "index.html":
+		// The shell names the current assets: always revalidate it.
+		w.Header().Set("Cache-Control", "no-cache")
 	}
 	h.files.ServeHTTP(w, r)
 }
