@@ -526,6 +526,11 @@ func (m *machine) callPtr(fp *FnPtr, this *Value, thisRO bool, args, extra []Val
 		f.bind(this, thisRO, fp.caps, mod)
 		return m.enter(f, d)
 	}
+	return m.callPtrSlow(fp, this, thisRO, args, extra, pos)
+}
+
+// callPtrSlow handles curried pointers, pointers by name and extra arguments.
+func (m *machine) callPtrSlow(fp *FnPtr, this *Value, thisRO bool, args, extra []Value, pos Pos) Value {
 	n := len(fp.Curry) + len(args)
 	if fd := fp.fn; fd != nil {
 		if fd.nparams == n+len(extra) && len(extra) > 0 {
