@@ -19,7 +19,7 @@ import (
 const memSize = 2 * 65536
 
 func allFamilies() []Family {
-	return []Family{Log(), Time(nil), Testing()}
+	return append([]Family{Log(), Time(nil), Testing()}, EffectFamilies()...)
 }
 
 func TestUnavailable(t *testing.T) {

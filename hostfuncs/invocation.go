@@ -30,7 +30,11 @@ type Invocation struct {
 	// Done never expire.
 	Deadline time.Time
 	Done     <-chan struct{}
+	// Effects is what the kv::, pubsub:: and queue:: functions act on (see
+	// effects.go). Nil: they answer StatusUnavailable.
+	Effects Effects
 
+	fx      effectsState
 	killed  atomic.Bool
 	lines   []LogLine
 	bytes   int

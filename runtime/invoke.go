@@ -58,6 +58,7 @@ func (h *Host) run(ctx context.Context, in *instance, c *class, req *Request, li
 		App: req.App, Script: req.Script, ID: req.InvocationID,
 		MaxLogLines: lim.MaxLogLines, MaxLogBytes: lim.MaxLogBytes,
 		Deadline: deadline, Done: ctx.Done(),
+		Effects: req.Effects,
 	}
 	// The call's own context ends only at the backstop's deadline: the caller's
 	// cancellation and the wall-time limit reach the guest through time_expired,

@@ -89,7 +89,7 @@ func (h *Host) compile(ctx context.Context, c *class) error {
 		rt.Close(ctx)
 		return fmt.Errorf("runtime: %w", err)
 	}
-	if _, err := hostfuncs.Instantiate(ctx, rt, hostfuncs.Log(), hostfuncs.Time(h.cfg.Now), test); err != nil {
+	if _, err := hostfuncs.Instantiate(ctx, rt, append([]hostfuncs.Family{hostfuncs.Log(), hostfuncs.Time(h.cfg.Now), test}, hostfuncs.EffectFamilies()...)...); err != nil {
 		rt.Close(ctx)
 		return fmt.Errorf("runtime: %w", err)
 	}

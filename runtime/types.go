@@ -27,6 +27,10 @@ type Request struct {
 	Limits Limits
 	// Display asks for Result.Display (picloud eval prints it).
 	Display bool
+	// Effects stages what the script's kv::, pubsub:: and queue:: calls do
+	// (an *effects.Stage); the caller commits it when the outcome is ok.
+	// Nil: those calls fail with a catchable "not available" error.
+	Effects hostfuncs.Effects
 }
 
 // Limits are one invocation's limits. Zero fields take the documented default.

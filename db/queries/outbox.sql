@@ -193,3 +193,16 @@ WHERE app_id = @app_id AND id = ANY(@ids::bigint[]) AND state = 0;
 -- name: OutboxDiscard :execrows
 -- Deletes a delivery of the app that is not running.
 DELETE FROM outbox WHERE id = @id AND app_id = @app_id AND state <> 1;
+
+-- name: OutboxInsertQueueAfter :one
+-- Pushes a message to a queue of the app, deliverable @delay_seconds from
+-- the database's now (so that nodes' clocks do not matter): bound to the
+-- queue's consumer trigger when it has one, else waiting (state 2) for one.
+INSERT INTO outbox (app_id, kind, trigger_id, script_id, queue_name, event_id, payload, state, max_attempts, run_at)
+SELECT @app_id, 'queue', t.id, t.script_id, @queue_name::text, @event_id, @payload,
+       CASE WHEN t.id IS NULL THEN 2 ELSE 0 END, coalesce(t.max_attempts, 10),
+       now() + make_interval(secs => @delay_seconds::float8)
+FROM (SELECT 1) AS one
+LEFT JOIN trigger_queue q ON q.app_id = @app_id AND q.queue_name = @queue_name::text
+LEFT JOIN triggers t ON t.id = q.trigger_id
+RETURNING id, state, run_at;

@@ -127,3 +127,16 @@ func (s *Triggers) CronNextDue(ctx context.Context) (next time.Time, ok bool, er
 	}
 	return r.Next, r.Found, nil
 }
+
+// PushAfter adds a message to the app's queue, deliverable delay after the
+// database's clock says now (nodes' clocks do not matter). It returns the
+// delivery's id, whether it waits for a consumer, and when it is due.
+func (s *Outbox) PushAfter(ctx context.Context, appID int64, queue string, eventID uuid.UUID, payload json.RawMessage, delay time.Duration) (id int64, waiting bool, runAt time.Time, err error) {
+	row, err := s.q.OutboxInsertQueueAfter(ctx, dbsqlc.OutboxInsertQueueAfterParams{
+		AppID: appID, QueueName: queue, EventID: eventID, Payload: payload, DelaySeconds: delay.Seconds(),
+	})
+	if err != nil {
+		return 0, false, time.Time{}, wrap(err, "push to queue %q of app %d", queue, appID)
+	}
+	return row.ID, DeliveryState(row.State) == StateWaiting, row.RunAt, nil
+}

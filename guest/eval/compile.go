@@ -526,8 +526,10 @@ func (c *compiler) let(s *syntax.LetStmt) expr {
 			return Value{}
 		}
 	case refCell:
+		pos := s.Pos
 		return func(fr *frame) Value {
 			v := val(fr)
+			fr.m.allocP(cellSize, pos)
 			fr.slots[slot] = Value{k: cellKind, p: unsafe.Pointer(&cell{v: v})}
 			if topConst {
 				fr.mod.consts[name] = v

@@ -40,6 +40,9 @@ type cell struct {
 	shared bool
 }
 
+// cellSize is the accounted size of a cell.
+const cellSize = int64(unsafe.Sizeof(cell{}))
+
 // frame is the activation of one function (or of the top-level script).
 // Frames are pooled per call depth; closures never capture frames, only cells.
 type frame struct {

@@ -20,6 +20,7 @@ func (s *shell) registerModules() *eval.Registry {
 			return eval.Unit(), nil
 		})
 	}
+	s.registerEffects(r) // kv::, pubsub::, queue:: (effects.go)
 	r.RegisterModule("time", "now", nil, func(*eval.Call, []eval.Value) (eval.Value, error) {
 		return eval.Timestamp(s.host.now()), nil
 	})

@@ -408,6 +408,47 @@ func (q *Queries) OutboxInsertQueue(ctx context.Context, arg OutboxInsertQueuePa
 	return i, err
 }
 
+const outboxInsertQueueAfter = `-- name: OutboxInsertQueueAfter :one
+INSERT INTO outbox (app_id, kind, trigger_id, script_id, queue_name, event_id, payload, state, max_attempts, run_at)
+SELECT $1, 'queue', t.id, t.script_id, $2::text, $3, $4,
+       CASE WHEN t.id IS NULL THEN 2 ELSE 0 END, coalesce(t.max_attempts, 10),
+       now() + make_interval(secs => $5::float8)
+FROM (SELECT 1) AS one
+LEFT JOIN trigger_queue q ON q.app_id = $1 AND q.queue_name = $2::text
+LEFT JOIN triggers t ON t.id = q.trigger_id
+RETURNING id, state, run_at
+`
+
+type OutboxInsertQueueAfterParams struct {
+	AppID        int64
+	QueueName    string
+	EventID      uuid.UUID
+	Payload      json.RawMessage
+	DelaySeconds float64
+}
+
+type OutboxInsertQueueAfterRow struct {
+	ID    int64
+	State int16
+	RunAt time.Time
+}
+
+// Pushes a message to a queue of the app, deliverable @delay_seconds from
+// the database's now (so that nodes' clocks do not matter): bound to the
+// queue's consumer trigger when it has one, else waiting (state 2) for one.
+func (q *Queries) OutboxInsertQueueAfter(ctx context.Context, arg OutboxInsertQueueAfterParams) (OutboxInsertQueueAfterRow, error) {
+	row := q.db.QueryRow(ctx, outboxInsertQueueAfter,
+		arg.AppID,
+		arg.QueueName,
+		arg.EventID,
+		arg.Payload,
+		arg.DelaySeconds,
+	)
+	var i OutboxInsertQueueAfterRow
+	err := row.Scan(&i.ID, &i.State, &i.RunAt)
+	return i, err
+}
+
 const outboxListByApp = `-- name: OutboxListByApp :many
 SELECT id, app_id, kind, trigger_id, script_id, queue_name, event_id, dedupe_key, payload, state, attempt, max_attempts, run_at, lease_until, claimed_by, last_error, created_at FROM outbox
 WHERE app_id = $1 AND id > $2

@@ -124,6 +124,10 @@ type Querier interface {
 	// Pushes a message to a queue of the app: bound to the queue's consumer
 	// trigger when it has one, else waiting (state 2) for one.
 	OutboxInsertQueue(ctx context.Context, arg OutboxInsertQueueParams) (OutboxInsertQueueRow, error)
+	// Pushes a message to a queue of the app, deliverable @delay_seconds from
+	// the database's now (so that nodes' clocks do not matter): bound to the
+	// queue's consumer trigger when it has one, else waiting (state 2) for one.
+	OutboxInsertQueueAfter(ctx context.Context, arg OutboxInsertQueueAfterParams) (OutboxInsertQueueAfterRow, error)
 	// The app's waiting, pending and running deliveries, oldest first, after the
 	// cursor @after_id.
 	OutboxListByApp(ctx context.Context, arg OutboxListByAppParams) ([]Outbox, error)
