@@ -57,7 +57,7 @@ func (m *machine) callMethod(fr *frame, s *methodSite, recv *Value, ro bool, a [
 	if s.isCall && recv.k == FnPtrKind {
 		return m.callPtr((*FnPtr)(recv.p), nil, false, a[1:], nil, s.pos)
 	}
-	if s.fast && recv.k != MapKind && !ro {
+	if s.fast && (recv.k != MapKind || (*Map)(recv.p).fns == 0) && !ro {
 		a[0] = *recv
 		if fn := findBuiltin(s.builtin, a); fn != nil {
 			v := m.invoke(fn, s.name, a, s.pos)
@@ -86,7 +86,7 @@ func (m *machine) callMethodSlow(fr *frame, s *methodSite, recv *Value, ro bool,
 			}
 		}
 	}
-	if recv.k == MapKind {
+	if recv.k == MapKind && (*Map)(recv.p).fns > 0 {
 		if v, ok := recv.Map().Get(s.name); ok && v.k == FnPtrKind {
 			return m.callPtr(v.FnPtr(), recv, ro, args, nil, pos)
 		}

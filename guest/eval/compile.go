@@ -455,7 +455,7 @@ func (c *cloner) clone(v Value) Value {
 	case MapKind:
 		mp := (*Map)(v.p)
 		c.pay(mp.Len(), int64(mp.Len())*MapEntrySize+48)
-		out := &Map{m: make(map[string]Value, len(mp.m)), keys: mp.keys}
+		out := &Map{m: make(map[string]Value, len(mp.m)), keys: mp.keys, fns: mp.fns}
 		for k, e := range mp.m {
 			if e.k >= ArrayKind && e.k <= BlobKind {
 				e = c.clone(e)

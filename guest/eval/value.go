@@ -322,6 +322,7 @@ type Blob struct {
 type Map struct {
 	m    map[string]Value
 	keys []string // sorted keys; nil when stale
+	fns  int      // function pointers ever stored (0: no property can be a method)
 }
 
 // NewMapCap returns an empty map with room for n entries.
@@ -346,6 +347,9 @@ func (m *Map) Set(key string, v Value) {
 			m.keys = nil
 		}
 	}
+	if v.k == FnPtrKind {
+		m.fns++
+	}
 	m.m[key] = v
 }
 
@@ -363,6 +367,7 @@ func (m *Map) Delete(key string) (Value, bool) {
 func (m *Map) Clear() {
 	clear(m.m)
 	m.keys = nil
+	m.fns = 0
 }
 
 // Keys returns the keys in sorted order. The slice is shared: do not modify it.
@@ -390,7 +395,7 @@ func (m *Map) Range(f func(key string, v Value) bool) {
 
 // Clone returns a deep copy of the map.
 func (m *Map) Clone() *Map {
-	out := &Map{m: make(map[string]Value, len(m.m)), keys: m.keys}
+	out := &Map{m: make(map[string]Value, len(m.m)), keys: m.keys, fns: m.fns}
 	for k, v := range m.m {
 		out.m[k] = v.Clone()
 	}
