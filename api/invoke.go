@@ -76,9 +76,13 @@ var manualEvent = json.RawMessage(`{"kind":"manual"}`)
 // its outcome and error say how it ended.
 func (s *Server) invoke(c *gin.Context) {
 	var req invokeRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		s.fail(c, err, nil)
-		return
+	if c.Request.ContentLength != 0 {
+		// No body at all (curl -X POST) is {}: the active version, the
+		// manual event.
+		if err := s.decodeJSON(c, &req); err != nil {
+			s.fail(c, err, nil)
+			return
+		}
 	}
 	app, sc, err := s.loadScript(c)
 	if err != nil {

@@ -150,6 +150,10 @@ func TestDeployInvokeRollback(t *testing.T) {
 	problemCode(t, e.do(req{method: "POST", path: "/api/v1/apps/shop/scripts/draft/invoke", token: tok, body: map[string]any{}}), 409, CodeScriptNotDeployed)
 	problemCode(t, e.do(req{method: "POST", path: "/api/v1/apps/shop/scripts/none/invoke", token: tok, body: map[string]any{}}), 404, CodeScriptNotFound)
 	problemCode(t, e.do(req{method: "POST", path: base + "/invoke", token: tok, body: map[string]any{"evnt": 1}}), 400, CodeUnknownField)
+	// No body at all runs the active version with the manual event.
+	if r := e.do(req{method: "POST", path: base + "/invoke", token: tok}); r.code != 200 || r.str("outcome") != "ok" || r.body["result"] != "v1:" {
+		t.Fatalf("invoke without a body: %s", r)
+	}
 }
 
 // sse reads a text/event-stream.
