@@ -345,6 +345,9 @@ func (s *Server) uploadScript(c *gin.Context) {
 		// A concurrent first upload created the script: now it exists.
 		err = s.changeRoutes(ctx, app.ID, upload)
 	}
+	if errors.Is(err, store.ErrConflict) {
+		err = problemf(http.StatusConflict, CodeConflict, "concurrent uploads of %s/%s collided: retry", app.Slug, name)
+	}
 	if err != nil {
 		s.fail(c, err, appNotFound(app.Slug))
 		return
