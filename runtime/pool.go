@@ -120,6 +120,9 @@ func (h *Host) fillSpares(c *class) {
 		}
 		for len(c.spares) < cap(c.spares) {
 			in, err := h.instantiate(c)
+			if err == nil {
+				err = in.warmUp()
+			}
 			if err != nil {
 				h.log.Error("spare instance", "err", err)
 				break
@@ -138,6 +141,7 @@ type instance struct {
 	mod            api.Module
 	mem            api.Memory
 	buffer, invoke api.Function
+	reset          api.Function
 	bufPtr, bufCap uint32
 	uses           int
 	idleSince      time.Time
@@ -165,18 +169,38 @@ func (h *Host) instantiate(c *class) (*instance, error) {
 		mem:       mod.Memory(),
 		buffer:    mod.ExportedFunction(abi.ExportBuffer),
 		invoke:    mod.ExportedFunction(abi.ExportInvoke),
+		reset:     mod.ExportedFunction(abi.ExportReset),
 		known:     map[string]struct{}{},
 		stderr:    stderr,
 		maxMemory: uint64(c.pages) << 16,
 	}
-	if in.mem == nil || in.buffer == nil || in.invoke == nil {
+	if in.mem == nil || in.buffer == nil || in.invoke == nil || in.reset == nil {
 		mod.Close(ctx)
-		return nil, fmt.Errorf("runtime: the guest does not export %s and %s", abi.ExportBuffer, abi.ExportInvoke)
+		return nil, fmt.Errorf("runtime: the guest does not export %s, %s and %s", abi.ExportBuffer, abi.ExportInvoke, abi.ExportReset)
 	}
 	return in, nil
 }
 
 func (in *instance) close() { in.mod.Close(context.Background()) }
+
+// warmUp runs one empty invocation, so that the one-time costs of a fresh
+// guest (its first heap growth, the standard library's registry, first-touch
+// page faults) are paid before a request waits on it. Version is empty, so
+// nothing is cached: the spare stays as clean as a fresh instance.
+func (in *instance) warmUp() error {
+	ctx := context.Background()
+	resp, err := in.call(ctx, &abi.Request{Source: "()", Limits: abi.Limits{Fuel: 1000}})
+	if err == nil && resp.Error.Kind != "" {
+		err = fmt.Errorf("runtime: warming up a spare: %s", resp.Error.Text)
+	}
+	if err == nil {
+		_, err = in.reset.Call(ctx)
+	}
+	if err != nil {
+		in.close()
+	}
+	return err
+}
 
 // pool holds one app's instances.
 type pool struct {

@@ -3,6 +3,7 @@
 package main
 
 import (
+	goruntime "runtime"
 	"unsafe"
 
 	"github.com/picloud/picloud/hostfuncs/abi"
@@ -38,7 +39,11 @@ func invoke(n uint32) uint64 {
 // reset is abi.ExportReset.
 //
 //go:wasmexport picloud_reset
-func reset() uint32 { return uint32(sh.programs.reset()) }
+func reset() uint32 {
+	n := sh.programs.reset()
+	goruntime.GC()
+	return uint32(n)
+}
 
 func addr(b []byte) uint32 {
 	if len(b) == 0 {

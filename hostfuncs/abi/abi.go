@@ -20,8 +20,10 @@
 //	    and returns the Response's location as ptr<<32 | len. The response stays
 //	    valid until the next export call.
 //	picloud_reset() -> u32
-//	    Drops the instance's compiled-script cache and returns the number of
-//	    entries dropped (tests and memory pressure).
+//	    Drops the instance's compiled-script cache, collects garbage and
+//	    returns the number of entries dropped. The host calls it after
+//	    warming up a spare instance, so that the spare's first request does
+//	    not pay for a collection (about 1 ms).
 //
 // Host functions live in the import module ModuleName. Pointers and lengths are
 // u32 offsets into the guest's linear memory; every function that can fail
