@@ -1,7 +1,6 @@
 package eval
 
 import (
-	"fmt"
 	"sort"
 	"unsafe"
 )
@@ -230,13 +229,6 @@ func (c *Call) Display(v Value, debug bool) (s string, err error) {
 // FnArity returns the numbers of parameters fn (a function pointer or closure)
 // can be called with, curried arguments excluded; nil if fn is not callable.
 func (c *Call) FnArity(fn Value) []int { return c.m.fnArities(fn) }
-
-// mismatch is the error for a builtin called with a wrong argument kind.
-func mismatch(pos Pos, want string, got Value) *Error {
-	return Errorf(ErrorMismatchDataType, pos, "Data type incorrect: %s (expecting %s)", got.TypeName(), want)
-}
-
-var _ = fmt.Sprintf
 
 // MergeRegistries returns a new registry with the functions of every
 // registry in order (later overloads of the same kinds take precedence).

@@ -91,7 +91,6 @@ type compiler struct {
 	collect  bool                   // pass 1
 	fc       *fnComp
 	anonSeq  int
-	anon     []*funcDef
 }
 
 func (c *compiler) newFn(parent *fnComp, def *funcDef) *fnComp {

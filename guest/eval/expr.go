@@ -217,7 +217,7 @@ func (c *compiler) readVar(ref varRef, pos Pos) expr {
 		}
 	default:
 		return func(fr *frame) Value {
-			if p := fr.m.lookupName(fr, name, false); p != nil {
+			if p := fr.m.lookupName(fr, name); p != nil {
 				return *p
 			}
 			return fr.m.missingVar(fr, name, pos)
@@ -1182,7 +1182,7 @@ func (m *machine) captureCell(fr *frame, r *varRef) *cell {
 		}
 		return &cell{v: Value{k: undefKind}}
 	default:
-		if q := m.lookupName(fr, r.name, false); q != nil {
+		if q := m.lookupName(fr, r.name); q != nil {
 			return &cell{v: *q, shared: true}
 		}
 		return &cell{v: Value{k: undefKind}}

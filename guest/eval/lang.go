@@ -203,7 +203,7 @@ func (m *machine) isDefVar(fr *frame, snap *snapshot, name string) bool {
 		}
 		return false
 	}
-	return m.lookupName(fr, name, false) != nil
+	return m.lookupName(fr, name) != nil
 }
 
 // ---- Assignment ----
@@ -368,7 +368,7 @@ func (c *compiler) assign(s *syntax.AssignStmt) expr {
 				}
 				p = m.freePtr(fr, slot)
 			default:
-				p = m.lookupName(fr, name, false)
+				p = m.lookupName(fr, name)
 			}
 			if p == nil {
 				m.varNotFound(name, lhs.Pos)

@@ -2,7 +2,6 @@ package eval
 
 import (
 	"math"
-	"strconv"
 	"strings"
 	"unsafe"
 
@@ -619,5 +618,3 @@ func (m *machine) contains(x, y Value, pos Pos) bool {
 	m.fail(ErrorFunctionNotFound, pos, "Function not found: contains (%s, %s)", y.TypeName(), x.TypeName())
 	return false
 }
-
-var _ = strconv.Itoa

@@ -1,7 +1,6 @@
 package eval
 
 import (
-	"fmt"
 	"math"
 	"strings"
 	"unsafe"
@@ -122,8 +121,6 @@ type machine struct {
 	appendBuf []byte  // the string most recently grown in place (see addStrings)
 	sbuf      []byte  // scratch buffer for string interpolation
 	fpSlab    []FnPtr // closures are carved from chunks: one allocation per fpChunk closures
-	anonSeq   int
-	evalCache map[string]*funcDef
 	curSource string
 	dead      *Error // set once fuel ran out or the run was cancelled
 }
@@ -407,15 +404,6 @@ func (m *machine) callScript(fd *funcDef, mod *modInst, this *Value, thisRO bool
 	return m.enter(f, d)
 }
 
-// pushArgs reserves n scratch argument slots and returns their base.
-func (m *machine) pushArgs(n int) int {
-	base := len(m.args)
-	for i := 0; i < n; i++ {
-		m.args = append(m.args, Value{})
-	}
-	return base
-}
-
 // callBuiltin calls the overload of fs matching args.
 func (m *machine) callBuiltin(fs *funcSet, args []Value, pos Pos) Value {
 	for _, o := range fs.arity(len(args)) {
@@ -679,19 +667,18 @@ func (m *machine) freePtr(fr *frame, idx int) *Value {
 		}
 		return p
 	}
-	return m.lookupName(fr, fr.fn.freeNames[idx], false)
+	return m.lookupName(fr, fr.fn.freeNames[idx])
 }
 
-// lookupName finds a variable by name from fr outwards (dynamic scope).
-func (m *machine) lookupName(fr *frame, name string, local bool) *Value {
+// lookupName finds a variable by name from fr outwards (dynamic scope): the
+// names eval defined, then the caller's variables through the snapshot of
+// an f!() call or an eval.
+func (m *machine) lookupName(fr *frame, name string) *Value {
 	for f := fr; f != nil; {
 		if f.dyn != nil {
 			if p, ok := f.dyn[name]; ok {
 				return p
 			}
-		}
-		if local && f != fr {
-			// searching a caller's scope: its slots by name come from the snapshot
 		}
 		if f.outer == nil {
 			return nil
@@ -740,7 +727,7 @@ func (fr *frame) refPtr(r *varRef) *Value {
 	case refFree:
 		return fr.m.freePtr(fr, r.slot)
 	case refDyn:
-		return fr.m.lookupName(fr, r.name, false)
+		return fr.m.lookupName(fr, r.name)
 	}
 	return nil
 }
@@ -782,5 +769,3 @@ func (m *machine) varNotFound(name string, pos Pos) {
 func typeMismatch(m *machine, pos Pos, want string, got Value) {
 	m.fail(ErrorMismatchDataType, pos, "Data type incorrect: %s (expecting %s)", got.TypeName(), want)
 }
-
-var _ = fmt.Sprint
