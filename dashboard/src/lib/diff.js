@@ -44,12 +44,12 @@ export function lineDiff(before, after) {
 				out.push({ op: ' ', text: am[i], a: head + i + 1, b: head + j + 1 });
 				i++;
 				j++;
-			} else if (j < m && (i === n || lcs[i * w + j + 1] >= lcs[(i + 1) * w + j])) {
-				out.push({ op: '+', text: bm[j], a: null, b: head + j + 1 });
-				j++;
-			} else {
+			} else if (i < n && (j === m || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) {
 				out.push({ op: '-', text: am[i], a: head + i + 1, b: null });
 				i++;
+			} else {
+				out.push({ op: '+', text: bm[j], a: null, b: head + j + 1 });
+				j++;
 			}
 		}
 	}
