@@ -238,6 +238,7 @@ func (m *machine) index(b, i Value, pos Pos) Value {
 	case StringKind:
 		s := b.Str()
 		if i.k == IntKind {
+			m.burn(int64(len(s))/64, pos) // finding a character scans the string
 			r, ok := charAt(s, i.n)
 			if !ok {
 				m.boundsErr(ErrorStringBounds, "String", "character", utf8.RuneCountInString(s), i.n, pos)

@@ -312,9 +312,11 @@ func (m *machine) binop(op syntax.Op, a, b Value, pos Pos) Value {
 		case syntax.OpAdd:
 			return m.addStrings(a, b.Str(), pos)
 		case syntax.OpSub:
+			m.burn(a.n/64, pos)
 			return m.newString(strings.ReplaceAll(a.Str(), b.Str(), ""), pos)
 		}
 		if isCmp(op) {
+			m.burn(min(a.n, b.n)/64, pos)
 			return Bool(cmpResult(op, strings.Compare(a.Str(), b.Str())))
 		}
 	case a.k == CharKind && b.k == CharKind:
@@ -429,6 +431,7 @@ func (m *machine) binop(op syntax.Op, a, b Value, pos Pos) Value {
 	case (op == syntax.OpEq || op == syntax.OpNe) && a.k == b.k:
 		switch a.k {
 		case ArrayKind, MapKind, BlobKind, RangeKind, FnPtrKind, TimestampKind:
+			m.burn(workSize(a)/16, pos)
 			return Bool(Equal(a, b) == (op == syntax.OpEq))
 		}
 	case isCmp(op) && a.k == TimestampKind && b.k == TimestampKind:
@@ -561,8 +564,25 @@ func (m *machine) unop(op syntax.Op, a Value, pos Pos) Value {
 	return Value{}
 }
 
+// workSize is a cheap measure of the work a walk over v takes: its length
+// (nested containers count as one element each).
+func workSize(v Value) int64 {
+	switch v.k {
+	case ArrayKind:
+		return int64(len((*Array)(v.p).Elems))
+	case MapKind:
+		return int64((*Map)(v.p).Len())
+	case BlobKind:
+		return int64(len((*Blob)(v.p).B)) / 8
+	case StringKind:
+		return v.n / 4
+	}
+	return 0
+}
+
 // contains implements `x in y`.
 func (m *machine) contains(x, y Value, pos Pos) bool {
+	m.burn(workSize(y)/16, pos)
 	switch y.k {
 	case ArrayKind:
 		for _, e := range y.Array().Elems {

@@ -198,6 +198,17 @@ func (m *machine) slow(pos Pos) {
 	}
 }
 
+// burn charges n steps of work done inside one operation (scanning a
+// string, comparing containers) and checks the budget.
+func (m *machine) burn(n int64, pos Pos) {
+	if n > 0 {
+		m.fuel -= n
+		if m.fuel < m.check {
+			m.slow(pos)
+		}
+	}
+}
+
 func (m *machine) charge(n int64, pos Pos) error {
 	m.fuel -= n
 	if m.fuel < m.check {
