@@ -15,12 +15,13 @@ build: ## Build bin/picloud
 	go build -ldflags "-X main.version=$(VERSION)" -o bin/picloud ./cmd/picloud
 
 .PHONY: run
-run: build ## Build and run `picloud serve` (embedded database in ./.picloud; ARGS="..." adds flags)
+run: dashboard build ## Build the dashboard and the binary, and run `picloud serve` (embedded database in ./.picloud; ARGS="..." adds flags)
 	./bin/picloud serve $(ARGS)
 
 .PHONY: test
-test: check ## Run the checks, then every test against a real PostgreSQL
+test: check ## Run the checks, every Go test against a real PostgreSQL, then the dashboard's tests
 	go test ./...
+	$(MAKE) test-dashboard
 
 .PHONY: check
 check: ## go vet, gofmt, go mod tidy and sqlc diff: fail on any finding
@@ -34,10 +35,26 @@ check: ## go vet, gofmt, go mod tidy and sqlc diff: fail on any finding
 generate: ## Regenerate the query code in db/internal/dbsqlc from db/queries and db/migrations
 	$(SQLC) generate -f db/sqlc.yaml
 
+# The dashboard builds into dashboard/build/app (not committed), which the
+# binary embeds; without it the binary serves the placeholder page
+# dashboard/build/index.html. Both steps run only when their inputs changed.
+DASHBOARD_SRC := $(shell find dashboard/src dashboard/static -type f 2>/dev/null) dashboard/svelte.config.js dashboard/vite.config.js
+
 .PHONY: dashboard
-dashboard: ## Build the dashboard into dashboard/build (needs Node.js and npm)
-	@if [ ! -f dashboard/package.json ]; then echo "dashboard/package.json does not exist yet: the dashboard's source has not been added"; exit 1; fi
-	cd dashboard && npm ci && npm run build
+dashboard: dashboard/build/app/index.html ## Build the dashboard into dashboard/build/app (needs Node.js >= 20.19 and npm)
+
+dashboard/node_modules/.ci-stamp: dashboard/package-lock.json
+	@command -v npm >/dev/null || { echo "the dashboard needs Node.js >= 20.19 and npm"; exit 1; }
+	cd dashboard && npm ci --no-audit --no-fund
+	touch $@
+
+dashboard/build/app/index.html: dashboard/node_modules/.ci-stamp $(DASHBOARD_SRC)
+	cd dashboard && npm run build
+
+.PHONY: test-dashboard
+test-dashboard: dashboard build ## The dashboard's component tests, then its end-to-end tests in headless Chromium (/usr/bin/chromium) against bin/picloud
+	cd dashboard && npm run test:unit
+	cd dashboard && npm run test:e2e
 
 .PHONY: clean
 clean: ## Remove bin/ (the data in ./.picloud stays)
@@ -49,7 +66,7 @@ guest: ## Build the sandbox's guest (the Rhai interpreter for wasip1) into runti
 	GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 go build -trimpath -buildvcs=false -buildmode=c-shared -o runtime/internal/guestbin/guest.wasm ./guest/wasm
 
 .PHONY: release
-release: guest ## Build bin/picloud with the guest embedded: runs without the source tree or Go
+release: guest dashboard ## Build bin/picloud with the guest and the dashboard embedded: runs without the source tree or Go
 	go build -tags picloud_embed -trimpath -ldflags "-X main.version=$(VERSION)" -o bin/picloud ./cmd/picloud
 
 .PHONY: bench
