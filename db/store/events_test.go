@@ -199,3 +199,19 @@ func TestCronNextDue(t *testing.T) {
 		t.Fatalf("CronNextDue = %v, %v, %v; want %v", next, ok, err, at)
 	}
 }
+
+// A push with a delay counts from the database's clock.
+func TestPushAfter(t *testing.T) {
+	st, _ := txStore(t)
+	ctx := t.Context()
+	f := newFixture(t, st, "pushafter")
+	id, waiting, runAt, err := st.Outbox.PushAfter(ctx, f.app.ID, "jobs", newID(), payload, 10*time.Minute)
+	if err != nil || !waiting || id == 0 || time.Until(runAt) < 9*time.Minute {
+		t.Fatalf("PushAfter = %d, %v, %v, %v", id, waiting, runAt, err)
+	}
+	f.trigger(t, st, store.Trigger{Kind: store.KindQueue, Queue: &store.QueueTrigger{Queue: "jobs"}})
+	_, waiting, runAt, err = st.Outbox.PushAfter(ctx, f.app.ID, "jobs", newID(), payload, 0)
+	if err != nil || waiting || time.Since(runAt) > time.Minute {
+		t.Fatalf("PushAfter to a consumed queue = %v, %v, %v", waiting, runAt, err)
+	}
+}
