@@ -70,6 +70,10 @@ release: guest dashboard ## Build bin/picloud with the guest and the dashboard e
 	go build -tags picloud_embed -trimpath -ldflags "-X main.version=$(VERSION)" -o bin/picloud ./cmd/picloud
 
 .PHONY: bench
-bench: ## Sandbox benchmarks behind docs/RATIONALE.md (invocation latency, memory, workloads vs native and CPython)
+bench: bench-load ## The load bench, then the sandbox benchmarks behind docs/RATIONALE.md (invocation latency, memory, workloads vs native and CPython)
 	go test -run '^$$' -bench 'InvokeHello|NewScriptVersion|ColdApp|StartToFirstInvoke|IdleInstance' -benchtime 3s -timeout 30m ./runtime
 	go test -run '^$$' -bench 'Workloads' -benchtime 3x -timeout 60m ./runtime
+
+.PHONY: bench-load
+bench-load: build ## Load bench on loopback: a hello-world script endpoint vs a bare gin route, medians of 5 runs (ARGS="..." adds loadgen flags)
+	go run ./cmd/loadgen --picloud bin/picloud $(ARGS)

@@ -28,7 +28,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(dbtest.Wrap(m)) }
 // database of its own, the sandbox, the recorder and the ingress handler
 // behind a real HTTP server.
 type server struct {
-	t    *testing.T
+	t    testing.TB
 	pool *pgxpool.Pool
 	st   *store.Store
 	url  string
@@ -39,9 +39,9 @@ type server struct {
 }
 
 // setup is what a test puts in the database before the server starts.
-type setup func(t *testing.T, st *store.Store)
+type setup func(t testing.TB, st *store.Store)
 
-func newServer(t *testing.T, cfg ingress.Config, before setup) *server {
+func newServer(t testing.TB, cfg ingress.Config, before setup) *server {
 	t.Helper()
 	pool := dbtest.Fresh(t)
 	s := &server{t: t, pool: pool, st: store.New(pool), reloads: make(chan []int64, 100)}
@@ -72,7 +72,7 @@ func newServer(t *testing.T, cfg ingress.Config, before setup) *server {
 }
 
 // app creates an app with the given settings.
-func app(t *testing.T, st *store.Store, a store.App) store.App {
+func app(t testing.TB, st *store.Store, a store.App) store.App {
 	t.Helper()
 	a, err := st.Apps.Insert(t.Context(), a)
 	if err != nil {
@@ -82,7 +82,7 @@ func app(t *testing.T, st *store.Store, a store.App) store.App {
 }
 
 // deploy uploads and activates a script, as the API's deploy does.
-func deploy(t *testing.T, st *store.Store, appID int64, name, src string) store.Script {
+func deploy(t testing.TB, st *store.Store, appID int64, name, src string) store.Script {
 	t.Helper()
 	ctx := t.Context()
 	sc, err := st.Scripts.GetByName(ctx, appID, name)
@@ -101,7 +101,7 @@ func deploy(t *testing.T, st *store.Store, appID int64, name, src string) store.
 	return sc
 }
 
-func httpTrigger(t *testing.T, st *store.Store, sc store.Script, method, path string) store.Trigger {
+func httpTrigger(t testing.TB, st *store.Store, sc store.Script, method, path string) store.Trigger {
 	t.Helper()
 	tr, err := st.Triggers.Insert(t.Context(), store.Trigger{
 		AppID: sc.AppID, ScriptID: sc.ID, Kind: store.KindHTTP, Enabled: true,
@@ -165,7 +165,7 @@ func (s *server) get(path string) response {
 func TestDeployCallRecord(t *testing.T) {
 	var a store.App
 	var sc store.Script
-	s := newServer(t, ingress.Config{}, func(t *testing.T, st *store.Store) {
+	s := newServer(t, ingress.Config{}, func(t testing.TB, st *store.Store) {
 		a = app(t, st, store.App{Slug: "shop"})
 		sc = deploy(t, st, a.ID, "hello", `log::info("hi " + ctx.app); print("printed"); debug("hidden"); "Hello, world!"`)
 	})
@@ -200,7 +200,7 @@ func TestDeployCallRecord(t *testing.T) {
 
 // The request reaches the script as ctx.event.http.
 func TestEvent(t *testing.T) {
-	s := newServer(t, ingress.Config{}, func(t *testing.T, st *store.Store) {
+	s := newServer(t, ingress.Config{}, func(t testing.TB, st *store.Store) {
 		a := app(t, st, store.App{Slug: "ev", Env: map[string]string{"REGION": "eu"}})
 		sc := deploy(t, st, a.ID, "echo", `#{event: ctx.event, app: ctx.app, script: ctx.script, env: ctx.env, id: ctx.invocation_id}`)
 		httpTrigger(t, st, sc, "POST", "/users/:id/files/*rest")
@@ -258,7 +258,7 @@ func TestEvent(t *testing.T) {
 // The most specific route wins; methods and ANY; a script without a trigger
 // answers at /{app}/{script}.
 func TestRouting(t *testing.T) {
-	s := newServer(t, ingress.Config{}, func(t *testing.T, st *store.Store) {
+	s := newServer(t, ingress.Config{}, func(t testing.TB, st *store.Store) {
 		a := app(t, st, store.App{Slug: "r"})
 		for _, rt := range []struct{ name, method, path string }{
 			{"user", "GET", "/users/:id"},
@@ -321,7 +321,7 @@ func TestRouting(t *testing.T) {
 // The default route of a script with no trigger, and a script with a cron
 // trigger only gets none.
 func TestDefaultRoute(t *testing.T) {
-	s := newServer(t, ingress.Config{}, func(t *testing.T, st *store.Store) {
+	s := newServer(t, ingress.Config{}, func(t testing.TB, st *store.Store) {
 		a := app(t, st, store.App{Slug: "d"})
 		deploy(t, st, a.ID, "plain", `ctx.event.http.method`)
 		cron := deploy(t, st, a.ID, "cronjob", `1`)
@@ -347,7 +347,7 @@ func TestDefaultRoute(t *testing.T) {
 
 // The script's value becomes the response.
 func TestResponses(t *testing.T) {
-	s := newServer(t, ingress.Config{}, func(t *testing.T, st *store.Store) {
+	s := newServer(t, ingress.Config{}, func(t testing.TB, st *store.Store) {
 		a := app(t, st, store.App{Slug: "resp"})
 		for name, src := range map[string]string{
 			"text":     `"plain"`,
@@ -413,7 +413,7 @@ func atoi(s string) int {
 
 // Bodies over the app's limit are refused, requests and responses alike.
 func TestBodyLimits(t *testing.T) {
-	s := newServer(t, ingress.Config{}, func(t *testing.T, st *store.Store) {
+	s := newServer(t, ingress.Config{}, func(t testing.TB, st *store.Store) {
 		a := app(t, st, store.App{Slug: "lim", Limits: store.Limits{MaxBodyBytes: 100}})
 		deploy(t, st, a.ID, "echo", `ctx.event.http.body`)
 		deploy(t, st, a.ID, "big", `let s = "x"; for i in 0..8 { s += s; } s`)
@@ -444,7 +444,7 @@ func TestBodyLimits(t *testing.T) {
 // Limit outcomes and script errors become problem documents; the error's
 // position shows only with the app's debug output on.
 func TestFailures(t *testing.T) {
-	s := newServer(t, ingress.Config{}, func(t *testing.T, st *store.Store) {
+	s := newServer(t, ingress.Config{}, func(t testing.TB, st *store.Store) {
 		quiet := app(t, st, store.App{Slug: "quiet", Limits: store.Limits{FuelPerInvocation: 10_000}})
 		loud := app(t, st, store.App{Slug: "loud", DebugOutput: true, Limits: store.Limits{MemoryPages: 256}})
 		slow := app(t, st, store.App{Slug: "slow", Limits: store.Limits{FuelPerInvocation: 1 << 50, TimeoutMS: 50}})
@@ -512,7 +512,7 @@ func TestFailures(t *testing.T) {
 func TestRouteChangeNotified(t *testing.T) {
 	var a store.App
 	var sc store.Script
-	s := newServer(t, ingress.Config{Resync: time.Hour}, func(t *testing.T, st *store.Store) {
+	s := newServer(t, ingress.Config{Resync: time.Hour}, func(t testing.TB, st *store.Store) {
 		a = app(t, st, store.App{Slug: "live"})
 		sc = deploy(t, st, a.ID, "main", `"v1"`)
 	})
