@@ -113,7 +113,8 @@ export async function startBrowser() {
 		viewport: { width: 1360, height: 860 },
 		deviceScaleFactor: 1
 	});
-	context.setDefaultTimeout(15_000);
+	context.setDefaultTimeout(30_000);
+	context.setDefaultNavigationTimeout(60_000);
 	return {
 		context,
 		async stop() {
