@@ -29,3 +29,13 @@ LIMIT @max_rows;
 -- Retention: deletes up to @max_rows invocations (and their logs) started before @before.
 DELETE FROM invocations
 WHERE id IN (SELECT i.id FROM invocations i WHERE i.started_at < @before ORDER BY i.started_at LIMIT @max_rows);
+
+-- name: InvocationListNamed :many
+-- The listed invocations with their app's slug and script's name, oldest
+-- first, for other nodes' live tails.
+SELECT i.*, a.slug AS app_slug, s.name AS script_name
+FROM invocations i
+JOIN apps a ON a.id = i.app_id
+JOIN scripts s ON s.id = i.script_id
+WHERE i.id = ANY(@ids::uuid[])
+ORDER BY i.started_at, i.id;

@@ -49,3 +49,34 @@ func (q *Queries) InvocationLogList(ctx context.Context, invocationID uuid.UUID)
 	}
 	return items, nil
 }
+
+const invocationLogListMany = `-- name: InvocationLogListMany :many
+SELECT invocation_id, seq, level, message, at FROM invocation_logs WHERE invocation_id = ANY($1::uuid[]) ORDER BY invocation_id, seq
+`
+
+// The log lines of the listed invocations, by invocation and order.
+func (q *Queries) InvocationLogListMany(ctx context.Context, ids []uuid.UUID) ([]InvocationLog, error) {
+	rows, err := q.db.Query(ctx, invocationLogListMany, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []InvocationLog
+	for rows.Next() {
+		var i InvocationLog
+		if err := rows.Scan(
+			&i.InvocationID,
+			&i.Seq,
+			&i.Level,
+			&i.Message,
+			&i.At,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

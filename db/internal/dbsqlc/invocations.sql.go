@@ -154,3 +154,78 @@ func (q *Queries) InvocationList(ctx context.Context, arg InvocationListParams) 
 	}
 	return items, nil
 }
+
+const invocationListNamed = `-- name: InvocationListNamed :many
+SELECT i.id, i.app_id, i.script_id, i.version, i.trigger_kind, i.trigger_id, i.outbox_id, i.attempt, i.started_at, i.duration_us, i.fuel_used, i.peak_memory_bytes, i.outcome, i.error, i.error_line, i.error_column, i.result, i.event, a.slug AS app_slug, s.name AS script_name
+FROM invocations i
+JOIN apps a ON a.id = i.app_id
+JOIN scripts s ON s.id = i.script_id
+WHERE i.id = ANY($1::uuid[])
+ORDER BY i.started_at, i.id
+`
+
+type InvocationListNamedRow struct {
+	ID              uuid.UUID
+	AppID           int64
+	ScriptID        int64
+	Version         int32
+	TriggerKind     string
+	TriggerID       *int64
+	OutboxID        *int64
+	Attempt         int32
+	StartedAt       time.Time
+	DurationUs      int64
+	FuelUsed        int64
+	PeakMemoryBytes int64
+	Outcome         string
+	Error           *string
+	ErrorLine       *int32
+	ErrorColumn     *int32
+	Result          json.RawMessage
+	Event           json.RawMessage
+	AppSlug         string
+	ScriptName      string
+}
+
+// The listed invocations with their app's slug and script's name, oldest
+// first, for other nodes' live tails.
+func (q *Queries) InvocationListNamed(ctx context.Context, ids []uuid.UUID) ([]InvocationListNamedRow, error) {
+	rows, err := q.db.Query(ctx, invocationListNamed, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []InvocationListNamedRow
+	for rows.Next() {
+		var i InvocationListNamedRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.AppID,
+			&i.ScriptID,
+			&i.Version,
+			&i.TriggerKind,
+			&i.TriggerID,
+			&i.OutboxID,
+			&i.Attempt,
+			&i.StartedAt,
+			&i.DurationUs,
+			&i.FuelUsed,
+			&i.PeakMemoryBytes,
+			&i.Outcome,
+			&i.Error,
+			&i.ErrorLine,
+			&i.ErrorColumn,
+			&i.Result,
+			&i.Event,
+			&i.AppSlug,
+			&i.ScriptName,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

@@ -37,8 +37,13 @@ type Querier interface {
 	// Newest first with optional filters; the cursor is the (started_at, id) of
 	// the last row seen.
 	InvocationList(ctx context.Context, arg InvocationListParams) ([]Invocation, error)
+	// The listed invocations with their app's slug and script's name, oldest
+	// first, for other nodes' live tails.
+	InvocationListNamed(ctx context.Context, ids []uuid.UUID) ([]InvocationListNamedRow, error)
 	InvocationLogInsertBatch(ctx context.Context, arg []InvocationLogInsertBatchParams) (int64, error)
 	InvocationLogList(ctx context.Context, invocationID uuid.UUID) ([]InvocationLog, error)
+	// The log lines of the listed invocations, by invocation and order.
+	InvocationLogListMany(ctx context.Context, ids []uuid.UUID) ([]InvocationLog, error)
 	// The dashboard's charts: an app's invocations since @since, one row per
 	// minute that had any, with the count of each outcome and the median and
 	// 99th percentile duration.
