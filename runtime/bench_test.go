@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	goruntime "runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -187,13 +189,17 @@ func BenchmarkIdleInstance(b *testing.B) {
 	h := benchHost(b, BackstopTrap, -1)
 	ctx := context.Background()
 	for i := 0; i < b.N; i++ {
-		before := rssBytes(&testing.T{})
+		goruntime.GC()
+		debug.FreeOSMemory()
+		before := rssBytes(b)
 		for a := 0; a < n; a++ {
 			if _, err := h.Invoke(ctx, Request{App: fmt.Sprintf("idle%d-%d", i, a), Source: `"hi"`}); err != nil {
 				b.Fatal(err)
 			}
 		}
-		after := rssBytes(&testing.T{})
+		goruntime.GC()
+		debug.FreeOSMemory()
+		after := rssBytes(b)
 		var linear int64
 		h.mu.Lock()
 		for app, p := range h.pools {

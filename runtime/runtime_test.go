@@ -446,7 +446,7 @@ func TestHostileInvocationsLeaveNoResidue(t *testing.T) {
 		{`throw "x"`, Limits{}},
 		{`let s = "x"; loop { s += s; }`, Limits{Fuel: 1 << 40, Memory: 16 << 20}},
 		{"loop {}", Limits{Fuel: 1 << 60, Timeout: 10 * time.Millisecond}},
-		{"test::spin()", Limits{Timeout: 10 * time.Millisecond}},
+		{"test::spin_alloc()", Limits{Timeout: 10 * time.Millisecond}},
 		{`let a = []; loop { a.push("xxxxxxxxxxxxxxxx"); }`, Limits{Fuel: 1 << 40, Memory: 16 << 20}},
 	}
 	// Warm up, then measure.
@@ -465,6 +465,15 @@ func TestHostileInvocationsLeaveNoResidue(t *testing.T) {
 		}
 	}
 	mustOK(t, h, "app0", "1", "1")
+	// A guest that neither allocates nor calls the host, which only the
+	// interrupting backstop stops (under the default trap it would spin
+	// forever, see TestStuckGuestMovesItsApp).
+	hi := newHost(t, Config{Backstop: BackstopInterrupt})
+	for i := 0; i < 20; i++ {
+		if _, err := invoke(t, hi, "app", "test::spin()", Limits{Timeout: 10 * time.Millisecond}); !errors.Is(err, ErrTimeout) {
+			t.Fatalf("test::spin(): got %v, want ErrTimeout", err)
+		}
+	}
 	if d := countFDs(t) - fds; d > 8 {
 		t.Errorf("file descriptors grew by %d", d)
 	}
@@ -473,7 +482,7 @@ func TestHostileInvocationsLeaveNoResidue(t *testing.T) {
 	}
 }
 
-func countFDs(t *testing.T) int {
+func countFDs(t testing.TB) int {
 	entries, err := os.ReadDir("/proc/self/fd")
 	if err != nil {
 		t.Skip("no /proc/self/fd")
@@ -481,7 +490,7 @@ func countFDs(t *testing.T) int {
 	return len(entries)
 }
 
-func rssBytes(t *testing.T) int64 {
+func rssBytes(t testing.TB) int64 {
 	b, err := os.ReadFile("/proc/self/statm")
 	if err != nil {
 		t.Skip("no /proc/self/statm")
