@@ -24,6 +24,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/picloud/picloud/db/store"
 )
 
@@ -52,6 +54,17 @@ type Config struct {
 	// RetryInterval is the wait after a failed write before the next try.
 	// Default 1s.
 	RetryInterval time.Duration
+	// Announce, when set, is called after each written batch with one
+	// payload naming the batch's invocations, to be sent to the other
+	// nodes sharing the database (store.(*Store).NotifyInvocations). Their
+	// recorders show those invocations to their own live-tail subscribers
+	// (Heard). BatchSize must then be at most 200, for the payload to fit
+	// a notification. Default: none, the tail shows this node's only.
+	Announce func(ctx context.Context, payload string) error
+	// Fetch reads the invocations other nodes announced, for Heard
+	// (store.(*Invocations).Named). Default: none, Heard does nothing.
+	Fetch func(ctx context.Context, ids []uuid.UUID) ([]store.NamedInvocation, error)
+
 	// TailBuffer is each live-tail subscriber's channel capacity; a
 	// subscriber that falls that far behind misses invocations (counted in
 	// Stats.TailDrops). Default 256.
@@ -96,6 +109,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("record: Config.RetryInterval %v: must not be negative", c.RetryInterval)
 	case c.TailBuffer < 0:
 		return fmt.Errorf("record: Config.TailBuffer %d: must not be negative", c.TailBuffer)
+	case c.Announce != nil && c.BatchSize > maxAnnounced:
+		return fmt.Errorf("record: Config.BatchSize %d: at most %d with Announce, for a batch's ids to fit a notification", c.BatchSize, maxAnnounced)
 	}
 	return nil
 }
@@ -133,9 +148,16 @@ type Recorder struct {
 	warned  time.Time // the last drop warning
 	subs    map[int64]map[*subscriber]struct{}
 
+	node  string        // this recorder's name in announcements
+	heard []uuid.UUID   // announced by other nodes, to fetch
+	fetch chan struct{} // wakes the fetcher; capacity 1
+
 	kick chan struct{} // wakes the writer; capacity 1
 	stop chan struct{} // closed by Close
 	done chan struct{} // closed when the writer has returned
+	// fetcherDone is closed when the fetcher has returned; nil without
+	// Config.Fetch.
+	fetcherDone chan struct{}
 	// abort cancels the writer's current write when Close gives up.
 	abortCtx context.Context
 	abort    context.CancelFunc
@@ -152,13 +174,19 @@ func New(w Writer, cfg Config) (*Recorder, error) {
 	}
 	r := &Recorder{
 		w: w, cfg: cfg, log: cfg.Logger,
-		subs: map[int64]map[*subscriber]struct{}{},
-		kick: make(chan struct{}, 1),
-		stop: make(chan struct{}),
-		done: make(chan struct{}),
+		subs:  map[int64]map[*subscriber]struct{}{},
+		node:  newNodeName(),
+		fetch: make(chan struct{}, 1),
+		kick:  make(chan struct{}, 1),
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
 	}
 	r.abortCtx, r.abort = context.WithCancel(context.Background())
 	go r.writer()
+	if cfg.Fetch != nil {
+		r.fetcherDone = make(chan struct{})
+		go r.fetcher()
+	}
 	return r, nil
 }
 
@@ -229,6 +257,9 @@ func (r *Recorder) Close(ctx context.Context) error {
 	clear(r.subs)
 	r.mu.Unlock()
 	close(r.stop)
+	if r.fetcherDone != nil {
+		<-r.fetcherDone
+	}
 
 	select {
 	case <-r.done:
@@ -340,6 +371,9 @@ func (r *Recorder) flushOne() (ok, more bool) {
 	}
 	more = len(r.pending) > 0
 	r.mu.Unlock()
+	if written > 0 {
+		r.announce(batch[:written+orphaned])
+	}
 	if err != nil {
 		r.log.Warn("writing invocations failed; will retry", slog.Int("batch", len(batch)), slog.Any("err", err))
 		return false, more
