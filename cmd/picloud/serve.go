@@ -106,7 +106,11 @@ func (c *cli) serve(ctx context.Context, o serveOptions) (err error) {
 		return err
 	}
 	defer func() { err = errors.Join(err, host.Close(context.WithoutCancel(ctx))) }()
-	rec, err := record.New(st.Invocations, record.Config{Logger: log.With("component", "record")})
+	// Nodes sharing the database show each other's invocations in their
+	// live tails.
+	rec, err := record.New(st.Invocations, record.Config{
+		Logger: log.With("component", "record"), Announce: st.NotifyInvocations, Fetch: st.Invocations.Named,
+	})
 	if err != nil {
 		return err
 	}
@@ -123,7 +127,8 @@ func (c *cli) serve(ctx context.Context, o serveOptions) (err error) {
 	}
 	defer ing.Close()
 	changes, err := listen.Start(db.pool.Config().ConnConfig, listen.Config{Logger: log.With("component", "listen")},
-		listen.Handler{Channel: store.RoutesChannel, Notify: ing.Changed, Resync: ing.Resync})
+		listen.Handler{Channel: store.RoutesChannel, Notify: ing.Changed, Resync: ing.Resync},
+		listen.Handler{Channel: store.InvocationsChannel, Notify: rec.Heard})
 	if err != nil {
 		return err
 	}
