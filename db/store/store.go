@@ -43,6 +43,7 @@ type Store struct {
 	Invocations *Invocations
 	Tokens      *Tokens
 	Nodes       *Nodes
+	Members     *Members
 }
 
 // New returns a Store that runs its queries on db.
@@ -59,6 +60,7 @@ func New(db DBTX) *Store {
 		Invocations: &Invocations{db: db, q: q},
 		Tokens:      &Tokens{db: db, q: q},
 		Nodes:       &Nodes{q: q},
+		Members:     &Members{q: q},
 	}
 }
 

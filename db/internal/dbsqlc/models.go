@@ -45,6 +45,18 @@ type App struct {
 	UpdatedAt           time.Time
 }
 
+type ClusterMember struct {
+	ID            int64
+	Name          string
+	Role          string
+	Version       string
+	AdminAddr     string
+	PublicAddr    string
+	StartedAt     time.Time
+	LastSeen      time.Time
+	ClockOffsetMs float64
+}
+
 type DispatcherNode struct {
 	ID        int64
 	Name      string

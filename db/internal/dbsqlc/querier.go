@@ -20,6 +20,21 @@ type Querier interface {
 	AppInsert(ctx context.Context, arg AppInsertParams) (App, error)
 	AppList(ctx context.Context, afterSlug string, maxRows int32) ([]App, error)
 	AppUpdate(ctx context.Context, arg AppUpdateParams) (App, error)
+	// Marks member @id alive with the clock offset it measured last time
+	// (recreating its row if it was forgotten while unreachable), and returns
+	// the database's clock for the next measurement.
+	ClusterMemberBeat(ctx context.Context, arg ClusterMemberBeatParams) (time.Time, error)
+	// A member that stops cleanly leaves.
+	ClusterMemberDelete(ctx context.Context, id int64) (int64, error)
+	// Forgets members not seen for @gone_after_seconds.
+	ClusterMemberDeleteGone(ctx context.Context, goneAfterSeconds float64) (int64, error)
+	// Registers a serve process; returns its id and the database's clock.
+	ClusterMemberInsert(ctx context.Context, arg ClusterMemberInsertParams) (ClusterMemberInsertRow, error)
+	// Every member, oldest first, with the seconds since its last heartbeat by
+	// the database's clock.
+	ClusterMemberList(ctx context.Context) ([]ClusterMemberListRow, error)
+	// The database's clock and server version, for `picloud doctor`.
+	DatabaseClock(ctx context.Context) (DatabaseClockRow, error)
 	// Marks node @id alive (recreating its row if a rescue removed it while the
 	// node was unreachable) and counts the other live nodes.
 	DispatcherNodeBeat(ctx context.Context, arg DispatcherNodeBeatParams) (DispatcherNodeBeatRow, error)
@@ -92,6 +107,8 @@ type Querier interface {
 	// re-claimed row cannot be completed by the stale worker.
 	OutboxComplete(ctx context.Context, arg OutboxCompleteParams) (int64, error)
 	OutboxDeadDelete(ctx context.Context, iD int64, appID int64) (int64, error)
+	// The dead letters kept, and the age of the oldest in seconds.
+	OutboxDeadDepth(ctx context.Context) (OutboxDeadDepthRow, error)
 	OutboxDeadGet(ctx context.Context, iD int64, appID int64) (OutboxDead, error)
 	// The final failed attempt: moves the row to outbox_dead in one statement
 	// (which notifies the app's deadletter triggers). Fenced like OutboxFail.
@@ -104,6 +121,12 @@ type Querier interface {
 	// event_id. Queue messages go to the queue's current consumer (or wait for
 	// one); other kinds need their trigger to still exist.
 	OutboxDeadReplay(ctx context.Context, iD int64, appID int64) (int64, error)
+	// The outbox by state for the metrics: pending (due now), scheduled (due
+	// later: delays and retry backoffs), running and waiting (a queue without a
+	// consumer), with the age of the oldest row in seconds — for pending rows
+	// since they became due, for the others since they were created. One scan
+	// of a table kept small by deleting delivered rows.
+	OutboxDepth(ctx context.Context) ([]OutboxDepthRow, error)
 	// Deletes a delivery of the app that is not running.
 	OutboxDiscard(ctx context.Context, iD int64, appID int64) (int64, error)
 	// A failed attempt with attempts left: back to pending at @run_at (the backoff).
