@@ -73,7 +73,10 @@ export const rhaiParser = {
 		}
 		if (stream.match(/^0x[0-9a-fA-F_]+/) || stream.match(/^0o[0-7_]+/) || stream.match(/^0b[01_]+/)) return 'number';
 		if (stream.match(/^[0-9][0-9_]*(\.[0-9][0-9_]*)?([eE][+-]?[0-9]+)?/)) return 'number';
-		if (stream.match('#{')) return 'bracket';
+		if (stream.match('#{')) {
+			if (top && 'braces' in top) top.braces++; // its } must not end the ${
+			return 'bracket';
+		}
 		if (ch === '{' || ch === '}') {
 			stream.next();
 			if (top && 'braces' in top) {
