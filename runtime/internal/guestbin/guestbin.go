@@ -104,9 +104,13 @@ func Build(ctx context.Context, sourceDir, out string) error {
 	return os.Rename(tmp.Name(), out)
 }
 
-// SourceHash hashes everything the guest is built from: its non-test Go files
-// and embedded files under guestDirs (testdata excluded), go.mod and the Go
-// version.
+// hashedExt are the kinds of files SourceHash reads: Go sources, and the Rhai
+// files a guest package may embed. A guest package that embeds another kind
+// of file must add its extension here.
+var hashedExt = []string{".go", ".rhai"}
+
+// SourceHash hashes everything the guest is built from: the non-test files of
+// hashedExt under guestDirs (testdata excluded), go.mod and the Go version.
 func SourceHash(root string) (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00", goruntime.Version())
@@ -123,7 +127,7 @@ func SourceHash(root string) (string, error) {
 				}
 				return nil
 			}
-			if strings.HasSuffix(name, "_test.go") || strings.HasPrefix(name, ".") {
+			if strings.HasSuffix(name, "_test.go") || strings.HasPrefix(name, ".") || !slices.Contains(hashedExt, filepath.Ext(name)) {
 				return nil
 			}
 			files = append(files, path)
