@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -99,6 +100,17 @@ type Config struct {
 	// *ingress.Handler). Default: every request is answered 404.
 	Public http.Handler
 
+	// Metrics, when set, answers GET /metrics on the admin listener without
+	// authentication (metrics.Handler). Default: none; /metrics is not
+	// served.
+	Metrics http.Handler
+
+	// DrainDelay is how long a shutdown keeps serving after /readyz turned
+	// to 503 "draining", so that a load balancer's health checks take the
+	// process out of rotation before it stops accepting connections.
+	// Default: 0, no delay.
+	DrainDelay time.Duration
+
 	// BenchBareRoute adds GET BenchBarePath to the public listener: a bare
 	// gin handler answering BenchBareBody as text/plain, the baseline the
 	// load bench (make bench) compares a script endpoint with. Default:
@@ -150,6 +162,9 @@ func (c Config) validate() error {
 	if c.CheckTimeout < 0 {
 		return fmt.Errorf("api: Config.CheckTimeout %v: must not be negative", c.CheckTimeout)
 	}
+	if c.DrainDelay < 0 {
+		return fmt.Errorf("api: Config.DrainDelay %v: must not be negative", c.DrainDelay)
+	}
 	if c.ShutdownTimeout < 0 {
 		return fmt.Errorf("api: Config.ShutdownTimeout %v: must not be negative", c.ShutdownTimeout)
 	}
@@ -187,6 +202,9 @@ type Server struct {
 	// responses (the live tail) end then instead of holding the shutdown up.
 	stopping     chan struct{}
 	stoppingOnce sync.Once
+
+	// draining is set when a shutdown begins: /readyz answers 503.
+	draining atomic.Bool
 }
 
 // New builds the handlers.
@@ -204,6 +222,9 @@ func New(cfg Config) (*Server, error) {
 	s.admin.HEAD("/healthz", s.healthz)
 	s.admin.GET("/readyz", s.readyz)
 	s.admin.HEAD("/readyz", s.readyz)
+	if cfg.Metrics != nil {
+		s.admin.GET("/metrics", gin.WrapH(cfg.Metrics))
+	}
 	if cfg.Store != nil {
 		if err := s.registerAPI(); err != nil {
 			return nil, err
@@ -234,17 +255,26 @@ func (s *Server) Admin() http.Handler { return s.admin }
 func (s *Server) Public() http.Handler { return s.public }
 
 // Serve serves on both listeners until ctx is done, then shuts down
-// gracefully within Config.ShutdownTimeout. It closes the listeners. It
-// returns nil after a shutdown asked for by ctx, and the error when a
-// listener fails.
+// gracefully: /readyz turns to 503 "draining", the listeners keep serving
+// for Config.DrainDelay, then stop accepting while the requests in flight
+// finish within Config.ShutdownTimeout. It closes the listeners. A nil
+// listener is not served (a manager has no public listener). It returns
+// nil after a shutdown asked for by ctx, and the error when a listener
+// fails.
 func (s *Server) Serve(ctx context.Context, admin, public net.Listener) error {
 	log := s.cfg.Logger
 	errLog := slog.NewLogLogger(log.Handler(), slog.LevelWarn)
-	servers := []*http.Server{
-		{Handler: s.admin, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog},
-		{Handler: s.public, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog},
+	var servers []*http.Server
+	var listeners []net.Listener
+	for _, l := range []struct {
+		h http.Handler
+		l net.Listener
+	}{{s.admin, admin}, {s.public, public}} {
+		if l.l != nil {
+			servers = append(servers, &http.Server{Handler: l.h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog})
+			listeners = append(listeners, l.l)
+		}
 	}
-	listeners := []net.Listener{admin, public}
 	failed := make(chan error, len(servers))
 	for i, srv := range servers {
 		go func() {
@@ -260,6 +290,14 @@ func (s *Server) Serve(ctx context.Context, admin, public net.Listener) error {
 	select {
 	case <-ctx.Done():
 	case serveErr = <-failed:
+	}
+	s.draining.Store(true)
+	if serveErr == nil && s.cfg.DrainDelay > 0 {
+		log.InfoContext(ctx, "draining: not ready, still serving", slog.Duration("for", s.cfg.DrainDelay))
+		select {
+		case <-time.After(s.cfg.DrainDelay):
+		case serveErr = <-failed:
+		}
 	}
 	s.stoppingOnce.Do(func() { close(s.stopping) })
 	log.InfoContext(ctx, "shutting down the HTTP servers", slog.Duration("timeout", s.cfg.ShutdownTimeout))
@@ -298,7 +336,15 @@ func (s *Server) healthz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
 }
 
+// Drain turns /readyz to 503 "draining" at once; Serve does it when its
+// shutdown begins.
+func (s *Server) Drain() { s.draining.Store(true) }
+
 func (s *Server) readyz(c *gin.Context) {
+	if s.draining.Load() {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "draining", "reason": "shutting down"})
+		return
+	}
 	checks := make(map[string]string, len(s.cfg.Ready))
 	reason := ""
 	for _, ch := range s.cfg.Ready {

@@ -1,10 +1,13 @@
 package metrics
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/picloud/picloud/db/store"
 	"github.com/picloud/picloud/record"
 )
 
@@ -15,11 +18,12 @@ type Recorder interface {
 
 var _ Recorder = (*record.Recorder)(nil)
 
-// Invocations counts every invocation it records, then hands it to the
-// next Recorder. Use it wherever the process records invocations (the
-// ingress, the API's invoke, the dispatcher) so all are counted.
+// Invocations counts and logs every invocation it records, then hands it
+// to the next Recorder. Use it wherever the process records invocations
+// (the ingress, the API's invoke, the dispatcher) so all are counted.
 type Invocations struct {
 	next     Recorder
+	log      *slog.Logger
 	total    *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	fuel     *prometheus.HistogramVec
@@ -28,10 +32,17 @@ type Invocations struct {
 }
 
 // NewInvocations registers the invocation metrics with reg and returns the
-// Recorder that updates them; next may be nil (count only).
-func NewInvocations(reg prometheus.Registerer, next Recorder) (*Invocations, error) {
+// Recorder that updates them; next may be nil (count only). When log is
+// not nil, each invocation is logged with its invocation_id: at debug level
+// when it succeeded, at info level otherwise (a script's failure is its
+// author's business, not an operator's alarm).
+func NewInvocations(reg prometheus.Registerer, next Recorder, log *slog.Logger) (*Invocations, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	m := &Invocations{
 		next: next,
+		log:  log,
 		total: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "invocations_total",
 			Help: "Invocations that ran, by app, outcome (ok, error, fuel_exhausted, memory_exceeded, timeout) and trigger kind.",
@@ -76,6 +87,24 @@ func (m *Invocations) Record(inv record.Invocation) {
 		if inv.Attempt > 1 {
 			m.retries.WithLabelValues(kind).Inc()
 		}
+	}
+	level := slog.LevelDebug
+	if inv.Outcome != store.OutcomeOK {
+		level = slog.LevelInfo
+	}
+	if m.log.Enabled(context.Background(), level) {
+		attrs := []slog.Attr{
+			slog.String("invocation_id", inv.ID.String()), slog.String("app", inv.App), slog.String("script", inv.Script),
+			slog.Int("version", int(inv.Version)), slog.String("trigger", kind), slog.String("outcome", outcome),
+			slog.Duration("duration", inv.Duration), slog.Int64("fuel_used", inv.FuelUsed),
+		}
+		if inv.OutboxID != 0 {
+			attrs = append(attrs, slog.Int64("delivery", inv.OutboxID), slog.Int("attempt", int(inv.Attempt)))
+		}
+		if inv.Error != "" {
+			attrs = append(attrs, slog.String("error", inv.Error))
+		}
+		m.log.LogAttrs(context.Background(), level, "invocation", attrs...)
 	}
 	if m.next != nil {
 		m.next.Record(inv)

@@ -4,7 +4,7 @@
 // serves it with Handler (on the admin listener's /metrics).
 //
 //	reg := metrics.NewRegistry()
-//	rec, _ := metrics.NewInvocations(reg, recorder) // counts, then records
+//	rec, _ := metrics.NewInvocations(reg, recorder, log) // counts, logs, then records
 //	_ = metrics.Register(reg, metrics.Sources{Pool: pool, Sandbox: host, Recorder: recorder, Outbox: st.Outbox})
 //	mux.Handle("/metrics", metrics.Handler(reg))
 //

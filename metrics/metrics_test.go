@@ -1,7 +1,9 @@
 package metrics_test
 
 import (
+	"bytes"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -37,7 +39,8 @@ func inv(app string, kind store.Kind, outcome store.Outcome, outbox int64, attem
 func TestInvocations(t *testing.T) {
 	reg := metrics.NewRegistry()
 	var next recorded
-	m, err := metrics.NewInvocations(reg, &next)
+	var logs bytes.Buffer
+	m, err := metrics.NewInvocations(reg, &next, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +74,13 @@ picloud_delivery_retries_total{trigger="pubsub"} 1
 		t.Fatalf("%d histogram series, want 2 kinds × 2 histograms", n)
 	}
 	// A second registration in the same registry is refused, not a panic.
-	if _, err := metrics.NewInvocations(reg, nil); err == nil {
+	// Failures are logged at info level with their invocation id; the
+	// successes only at debug level.
+	if n := strings.Count(logs.String(), "msg=invocation"); n != 2 || !strings.Contains(logs.String(), "outcome=timeout") ||
+		!strings.Contains(logs.String(), "invocation_id=") || !strings.Contains(logs.String(), "attempt=3") {
+		t.Fatalf("logged:\n%s", logs.String())
+	}
+	if _, err := metrics.NewInvocations(reg, nil, nil); err == nil {
 		t.Fatal("registering the invocation metrics twice succeeded")
 	}
 }
