@@ -3,6 +3,7 @@ package ingress_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -572,6 +573,38 @@ func TestRouteChangeNotified(t *testing.T) {
 	change(func(st *store.Store) error { return st.Apps.Delete(t.Context(), a.ID) })
 	if r := s.get("/live/main"); r.status != 404 || r.problem(t)["code"] != ingress.CodeNotFound {
 		t.Fatalf("after deleting the app: %d %q", r.status, r.body)
+	}
+
+	// An app deleted and another made with its slug, in one reload: the new
+	// one serves, whatever order the reload takes them in.
+	for i := range 3 {
+		old := a
+		change(func(st *store.Store) error {
+			if i > 0 {
+				if err := st.Apps.Delete(t.Context(), old.ID); err != nil {
+					return err
+				}
+				if err := st.NotifyRoutes(t.Context(), old.ID); err != nil {
+					return err
+				}
+			}
+			var err error
+			if a, err = st.Apps.Insert(t.Context(), store.App{Slug: "live"}); err != nil {
+				return err
+			}
+			sc, err := st.Scripts.Insert(t.Context(), a.ID, "main")
+			if err != nil {
+				return err
+			}
+			v, err := st.Scripts.AddVersion(t.Context(), sc.ID, fmt.Sprintf(`"new %d"`, i))
+			if err == nil {
+				_, err = st.Scripts.Activate(t.Context(), sc.ID, v.Number)
+			}
+			return err
+		})
+		if r := s.get("/live/main"); r.body != fmt.Sprintf("new %d", i) {
+			t.Fatalf("after replacing the app (%d): %d %q", i, r.status, r.body)
+		}
 	}
 }
 

@@ -99,8 +99,10 @@ func (h *Handler) reloadApps(ctx context.Context, ids []int64) error {
 		a, err := st.Apps.Get(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			if gone := next.byID[id]; gone != nil {
-				delete(next.apps, gone.app.Slug)
 				delete(next.byID, id)
+				if next.apps[gone.app.Slug] == gone { // not a new app of that slug
+					delete(next.apps, gone.app.Slug)
+				}
 			}
 			continue
 		}
