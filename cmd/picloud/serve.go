@@ -6,28 +6,38 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/spf13/cobra"
 
 	"github.com/picloud/picloud/api"
+	"github.com/picloud/picloud/cluster"
 	"github.com/picloud/picloud/db/listen"
 	"github.com/picloud/picloud/db/migrations"
 	"github.com/picloud/picloud/db/store"
 	"github.com/picloud/picloud/ingress"
+	"github.com/picloud/picloud/metrics"
 	"github.com/picloud/picloud/record"
+	"github.com/picloud/picloud/retention"
 	"github.com/picloud/picloud/runtime"
 )
 
 type serveOptions struct {
-	addr            string
-	publicAddr      string
-	shutdownTimeout time.Duration
-	cacheDir        string
-	benchBareRoute  bool
-	publicURL       string
+	role              string
+	addr              string
+	publicAddr        string
+	shutdownTimeout   time.Duration
+	drainDelay        time.Duration
+	cacheDir          string
+	benchBareRoute    bool
+	publicURL         string
+	retainInvocations time.Duration
+	retainDeadLetters time.Duration
 }
 
 func newServeCmd(c *cli) *cobra.Command {
@@ -36,40 +46,94 @@ func newServeCmd(c *cli) *cobra.Command {
 		Use:   "serve",
 		Short: "Run the PiCloud server",
 		Long: `Run the PiCloud server: the admin listener (API, dashboard, /healthz,
-/readyz) and the public listener for HTTP triggers.
+/readyz, /metrics) and the public listener for HTTP triggers.
 
 Without a database URL it runs a private PostgreSQL cluster from the server
 binaries installed on the machine, in the pg/ folder of the data directory
 (as the "postgres" system user when started as root), and stops it on exit.
-Migrations run at every start.`,
+Migrations run at every start.
+
+Roles split the work for a cluster of processes sharing one database:
+  all      everything in one process (the default)
+  manager  the admin API, the dashboard, cron scheduling and maintenance
+           (retention); no public listener
+  node     the public listener, the dispatcher and the executor; its admin
+           listener serves only /healthz, /readyz and /metrics
+Run any number of each; docs/OPERATIONS.md describes a cluster.
+
+On SIGTERM or SIGINT, /readyz answers 503 "draining" at once, the process
+keeps serving for --drain-delay, then stops accepting, lets running
+invocations finish within --shutdown-timeout, hands back what it holds and
+exits. A second signal stops it at once.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return c.serve(cmd.Context(), o)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "admin listener address: API, dashboard, health checks")
-	f.StringVar(&o.publicAddr, "public-addr", ":8081", "public listener address: HTTP triggers")
-	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for running requests")
+	f.StringVar(&o.role, "role", cluster.RoleAll, "what this process runs: all, manager or node")
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "admin listener address: API, dashboard, health checks, metrics")
+	f.StringVar(&o.publicAddr, "public-addr", ":8081", "public listener address: HTTP triggers (not opened by a manager)")
+	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for running requests and invocations")
+	f.DurationVar(&o.drainDelay, "drain-delay", 0, "how long a shutdown keeps serving after /readyz turned 503, for a load balancer to notice (set it above its health-check interval)")
 	f.StringVar(&o.cacheDir, "cache-dir", "", "the sandbox's compilation cache; empty: the cache/ folder of the data directory")
 	f.StringVar(&o.publicURL, "public-url", "", "the public listener's URL as clients reach it, for the endpoint URLs the API shows; empty: http:// and the public address")
 	f.BoolVar(&o.benchBareRoute, "bench-bare-route", false, "serve GET "+api.BenchBarePath+" on the public listener, the load bench's baseline (make bench)")
+	f.DurationVar(&o.retainInvocations, "retain-invocations", retention.DefaultInvocations, "how long invocations and their logs are kept (managers delete older ones); 0 keeps them forever")
+	f.DurationVar(&o.retainDeadLetters, "retain-dead-letters", retention.DefaultDeadLetters, "how long dead letters are kept after they failed; 0 keeps them forever")
 	return cmd
+}
+
+// roleRuns says which parts a role runs.
+type roleRuns struct {
+	public bool // the public listener, the ingress, the dispatcher
+	admin  bool // the admin API, the dashboard, cron, maintenance
+}
+
+func parseRole(role string) (roleRuns, error) {
+	switch role {
+	case cluster.RoleAll:
+		return roleRuns{public: true, admin: true}, nil
+	case cluster.RoleManager:
+		return roleRuns{admin: true}, nil
+	case cluster.RoleNode:
+		return roleRuns{public: true}, nil
+	}
+	return roleRuns{}, fmt.Errorf("--role %q: want all, manager or node", role)
+}
+
+// keep turns a retention flag (0: forever) into retention.Config's terms
+// (negative: forever).
+func keep(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 func (c *cli) serve(ctx context.Context, o serveOptions) (err error) {
 	log := c.logger
+	runs, err := parseRole(o.role)
+	if err != nil {
+		return err
+	}
+	if o.retainInvocations < 0 || o.retainDeadLetters < 0 {
+		return errors.New("--retain-invocations and --retain-dead-letters must not be negative (0 keeps forever)")
+	}
 	// Listeners first: a port in use fails before anything starts.
 	admin, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("admin listener: %w: choose a free address with --addr (PICLOUD_ADDR)", err)
 	}
 	defer admin.Close()
-	public, err := net.Listen("tcp", o.publicAddr)
-	if err != nil {
-		return fmt.Errorf("public listener: %w: choose a free address with --public-addr (PICLOUD_PUBLIC_ADDR)", err)
+	var public net.Listener
+	if runs.public {
+		public, err = net.Listen("tcp", o.publicAddr)
+		if err != nil {
+			return fmt.Errorf("public listener: %w: choose a free address with --public-addr (PICLOUD_PUBLIC_ADDR)", err)
+		}
+		defer public.Close()
 	}
-	defer public.Close()
 
 	db, err := c.openDatabase(ctx)
 	if err != nil {
@@ -95,9 +159,12 @@ func (c *cli) serve(ctx context.Context, o serveOptions) (err error) {
 	// then the route reloads stop, the recorder writes what it buffered,
 	// the sandbox closes, and the database stops last.
 	st := store.New(db.pool)
+	reg := metrics.NewRegistry()
 	if o.cacheDir == "" {
 		o.cacheDir = filepath.Join(c.data, "cache")
 	}
+	// A manager keeps the sandbox too: the API's and the dashboard's
+	// "run with this event" runs scripts there.
 	host, err := runtime.New(ctx, runtime.Config{
 		CacheDir: o.cacheDir,
 		Logger:   log.With("component", "runtime"),
@@ -119,23 +186,120 @@ func (c *cli) serve(ctx context.Context, o serveOptions) (err error) {
 		defer cancel()
 		err = errors.Join(err, rec.Close(flushCtx))
 	}()
-	ing, err := ingress.New(ctx, ingress.Config{
-		Store: st, Invoker: host, Recorder: rec, Logger: log.With("component", "ingress"),
-	})
+	// Every invocation is counted and logged on its way to the recorder.
+	invs, err := metrics.NewInvocations(reg, rec, log.With("component", "invocations"))
 	if err != nil {
 		return err
 	}
-	defer ing.Close()
-	changes, err := listen.Start(db.pool.Config().ConnConfig, listen.Config{Logger: log.With("component", "listen")},
-		listen.Handler{Channel: store.RoutesChannel, Notify: ing.Changed, Resync: ing.Resync},
-		listen.Handler{Channel: store.InvocationsChannel, Notify: rec.Heard})
+	sources := metrics.Sources{Pool: db.pool, Sandbox: host, Recorder: rec, Logger: log.With("component", "metrics")}
+	if runs.admin {
+		sources.Outbox = st.Outbox // cluster-wide: from the managers only
+	}
+	if err := metrics.Register(reg, sources); err != nil {
+		return err
+	}
+
+	var handlers []listen.Handler
+	var ing *ingress.Handler
+	if runs.public {
+		ing, err = ingress.New(ctx, ingress.Config{
+			Store: st, Invoker: host, Recorder: invs, Logger: log.With("component", "ingress"),
+		})
+		if err != nil {
+			return err
+		}
+		defer ing.Close()
+		handlers = append(handlers, listen.Handler{Channel: store.RoutesChannel, Notify: ing.Changed, Resync: ing.Resync})
+	}
+	if runs.admin {
+		handlers = append(handlers, listen.Handler{Channel: store.InvocationsChannel, Notify: rec.Heard})
+	}
+	changes, err := listen.Start(db.pool.Config().ConnConfig, listen.Config{Logger: log.With("component", "listen")}, handlers...)
 	if err != nil {
 		return err
 	}
 	defer changes.Close()
 
-	// A new installation gets its first admin token, shown once (or the
-	// operator's PICLOUD_ADMIN_TOKEN, stored as a hash).
+	ready := []api.Check{
+		{Name: "database", Check: db.pool.Ping},
+		{Name: "migrations", Check: m.CheckCurrent},
+		{Name: "sandbox", Check: func(context.Context) error {
+			if n := host.Stuck(); n > 0 {
+				return fmt.Errorf("%d guests did not stop at their deadline: restart this process", n)
+			}
+			return nil
+		}},
+	}
+	apiCfg := api.Config{
+		Logger:          log.With("component", "api"),
+		ShutdownTimeout: o.shutdownTimeout,
+		DrainDelay:      o.drainDelay,
+		Metrics:         metrics.Handler(reg),
+		Ready:           ready,
+	}
+	if runs.public {
+		apiCfg.Public = ing
+		apiCfg.BenchBareRoute = o.benchBareRoute
+	}
+	if runs.admin {
+		if err := c.bootstrapToken(ctx, st); err != nil {
+			return err
+		}
+		apiCfg.Store = st
+		apiCfg.Invoker = host
+		apiCfg.Recorder = invs
+		apiCfg.Tail = rec
+		apiCfg.PublicURL = o.publicURL
+		if o.publicURL == "" && public != nil {
+			apiCfg.PublicURL = publicURL("", public.Addr())
+		}
+		cleaner, err := retention.Start(retention.Config{
+			Store: st, Invocations: keep(o.retainInvocations), DeadLetters: keep(o.retainDeadLetters),
+			Registerer: reg, Logger: log.With("component", "retention"),
+		})
+		if err != nil {
+			return err
+		}
+		defer cleaner.Close()
+	} else {
+		apiCfg.Dashboard = http.NotFoundHandler() // a node's admin listener is for probes and metrics
+	}
+
+	gin.SetMode(gin.ReleaseMode)
+	srv, err := api.New(apiCfg)
+	if err != nil {
+		return err
+	}
+
+	hostname, _ := os.Hostname()
+	member, err := cluster.Join(ctx, cluster.Config{
+		Store: st, Name: hostname + ":" + strconv.Itoa(os.Getpid()), Role: o.role, Version: version,
+		AdminAddr: admin.Addr().String(), PublicAddr: addrOf(public),
+		Registerer: reg, Logger: log.With("component", "cluster"),
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Best effort: a row left behind is forgotten by the others.
+		leaveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := member.Leave(leaveCtx); err != nil {
+			log.WarnContext(leaveCtx, "leaving the cluster's member list failed", slog.Any("err", err))
+		}
+	}()
+
+	log.InfoContext(ctx, "ready",
+		slog.String("role", o.role),
+		slog.String("admin", "http://"+admin.Addr().String()),
+		slog.String("public", urlOf(public)),
+		slog.Bool("embedded_database", db.cluster != nil))
+	return srv.Serve(ctx, admin, public)
+}
+
+// bootstrapToken gives a new installation its first admin token, shown
+// once (or the operator's PICLOUD_ADMIN_TOKEN, stored as a hash).
+func (c *cli) bootstrapToken(ctx context.Context, st *store.Store) error {
 	adminSecret, _ := c.lookupEnv("PICLOUD_ADMIN_TOKEN")
 	secret, created, err := api.Bootstrap(ctx, st, adminSecret)
 	if err != nil {
@@ -145,35 +309,25 @@ func (c *cli) serve(ctx context.Context, o serveOptions) (err error) {
 	case secret != "":
 		fmt.Fprintf(c.stdout, "Created the admin token; it is shown this once, keep it:\n\n    %s\n\n", secret)
 	case created:
-		log.InfoContext(ctx, "created the admin token from PICLOUD_ADMIN_TOKEN")
+		c.logger.InfoContext(ctx, "created the admin token from PICLOUD_ADMIN_TOKEN")
 	case adminSecret != "":
-		log.InfoContext(ctx, "PICLOUD_ADMIN_TOKEN ignored: tokens exist already; manage them through the API")
+		c.logger.InfoContext(ctx, "PICLOUD_ADMIN_TOKEN ignored: tokens exist already; manage them through the API")
 	}
+	return nil
+}
 
-	gin.SetMode(gin.ReleaseMode)
-	srv, err := api.New(api.Config{
-		Logger:          log.With("component", "api"),
-		ShutdownTimeout: o.shutdownTimeout,
-		Store:           st,
-		PublicURL:       publicURL(o.publicURL, public.Addr()),
-		Public:          ing,
-		BenchBareRoute:  o.benchBareRoute,
-		Invoker:         host,
-		Recorder:        rec,
-		Tail:            rec,
-		Ready: []api.Check{
-			{Name: "database", Check: db.pool.Ping},
-			{Name: "migrations", Check: m.CheckCurrent},
-		},
-	})
-	if err != nil {
-		return err
+func addrOf(l net.Listener) string {
+	if l == nil {
+		return ""
 	}
-	log.InfoContext(ctx, "ready",
-		slog.String("admin", "http://"+admin.Addr().String()),
-		slog.String("public", "http://"+public.Addr().String()),
-		slog.Bool("embedded_database", db.cluster != nil))
-	return srv.Serve(ctx, admin, public)
+	return l.Addr().String()
+}
+
+func urlOf(l net.Listener) string {
+	if l == nil {
+		return "none"
+	}
+	return "http://" + l.Addr().String()
 }
 
 // publicURL is the public listener's URL for the API's responses: the one
