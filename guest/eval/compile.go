@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"strings"
 	"unsafe"
 
 	"github.com/picloud/picloud/guest/syntax"
@@ -676,7 +677,7 @@ func (c *compiler) tryStmt(s *syntax.TryStmt) expr {
 		}
 		fr.slots[errSlot] = Value{k: undefKind, p: unsafe.Pointer(err)}
 		if varRef != nil {
-			ev := errorValue(err)
+			ev := errorValue(err, m.depth, m.main.prog.name)
 			if varRef.kind == refCell {
 				fr.slots[varRef.slot] = Value{k: cellKind, p: unsafe.Pointer(&cell{v: ev})}
 			} else if varRef.kind == refSlot {
@@ -698,7 +699,10 @@ func (m *machine) try(fr *frame, body expr) (v Value, err *Error) {
 	defer func() {
 		if r := recover(); r != nil {
 			e, ok := r.(*Error)
-			if !ok || !e.Kind.Catchable() {
+			if !ok {
+				panic(r)
+			}
+			if e = e.at(depth); !e.Kind.Catchable() {
 				panic(r)
 			}
 			m.abandon(depth)
@@ -710,24 +714,69 @@ func (m *machine) try(fr *frame, body expr) (v Value, err *Error) {
 	return body(fr), nil
 }
 
-// errorValue is what `catch (e)` binds: the thrown value, or for other
-// errors a map as Rhai builds it: message, error (the kind), line and
-// position (and source inside a module).
-func errorValue(e *Error) Value {
-	if e.Kind == ErrorRuntime {
+// errorValue is what `catch (e)` binds, for code at call depth depth: the
+// thrown value (also when it left function calls: Rhai's unwrap_inner), or
+// for other errors a map as Rhai builds it: message, error (the outer kind),
+// line and position (of the outermost call the error left, if any), and the
+// fields of its kind (function and source of ErrorInFunctionCall, module of
+// ErrorInModule). The main script has no source, as in Rhai.
+func errorValue(e *Error, depth int, mainName string) Value {
+	if e.cause() == ErrorRuntime {
 		return e.Value
 	}
-	mp := NewMapCap(4)
-	mp.Set("message", Str(e.Msg))
-	if e.Source != "" {
+	mp := NewMapCap(6)
+	pos := e.Pos
+	msg := e.Msg
+	if frames := e.outer(depth); len(frames) > 0 && e.Kind != e.cause() {
+		msg = wrappedMessage(e, frames)
+		top := frames[len(frames)-1]
+		pos = top.Pos
+		switch e.Kind {
+		case ErrorInModule:
+			mp.Set("module", Str(top.Fn))
+		case ErrorInFunctionCall:
+			mp.Set("function", Str(top.Fn))
+			src := top.home // Rhai: the source of the module defining the function
+			if src == mainName {
+				src = ""
+			}
+			mp.Set("source", Str(src))
+		}
+	} else if e.Source != "" && e.Source != mainName {
 		mp.Set("source", Str(e.Source))
 	}
-	if e.Pos.IsValid() {
-		mp.Set("line", Int(int64(e.Pos.Line)))
-		mp.Set("position", Int(int64(e.Pos.Col)))
+	mp.Set("message", Str(msg))
+	if pos.IsValid() {
+		mp.Set("line", Int(int64(pos.Line)))
+		mp.Set("position", Int(int64(pos.Col)))
 	}
 	mp.Set("error", Str(string(e.Kind)))
 	return MapOf(mp)
+}
+
+// wrappedMessage is Rhai's text of an error that left the calls frames
+// (innermost first), without the outermost call's position: the inner
+// message and position, then one line per call.
+func wrappedMessage(e *Error, frames []Frame) string {
+	var b strings.Builder
+	b.WriteString(e.Msg)
+	if e.Pos.IsValid() && e.cause() != ErrorParsing { // a syntax error's message has its position
+		fmt.Fprintf(&b, " (line %d, position %d)", e.Pos.Line, e.Pos.Col)
+	}
+	for i, f := range frames {
+		switch f.kind {
+		case frameModule:
+			fmt.Fprintf(&b, "\nin module '%s'", f.Fn)
+		case frameClosure:
+			b.WriteString("\nin closure call")
+		default:
+			fmt.Fprintf(&b, "\nin call to function '%s'", f.Fn)
+		}
+		if i < len(frames)-1 && f.Pos.IsValid() {
+			fmt.Fprintf(&b, " (line %d, position %d)", f.Pos.Line, f.Pos.Col)
+		}
+	}
+	return b.String()
 }
 
 func (c *compiler) importStmt(s *syntax.ImportStmt) expr {

@@ -58,20 +58,36 @@ func (k ErrorKind) Catchable() bool {
 // Frame is one entry of a runtime error's call stack: the function that was
 // called and where the call happened.
 type Frame struct {
-	Fn     string // function name
+	Fn     string // function name ("eval" for eval's text, the module's path for an import)
 	Source string // script (module) the call is in; "" = the main script
 	Pos    Pos    // position of the call
+
+	depth int       // the call's depth in the run (1 = called from the main script)
+	home  string    // the script the called function is defined in
+	kind  frameKind // what was called
 }
+
+// frameKind tells what a Frame called, which decides how Rhai wraps an error
+// that leaves it.
+type frameKind uint8
+
+const (
+	frameFn      frameKind = iota // a script function: ErrorInFunctionCall "in call to function 'f'"
+	frameClosure                  // an anonymous function: ErrorInFunctionCall "in closure call"
+	frameEval                     // eval's text: ErrorInFunctionCall "in call to function 'eval'"
+	frameModule                   // an imported module's top level: ErrorInModule
+)
 
 // Error is a runtime error.
 type Error struct {
-	Kind   ErrorKind
-	Msg    string  // message without position
-	Source string  // script name where the error happened
-	Pos    Pos     // where the error happened
-	Stack  []Frame // enclosing function calls, innermost first
-	Value  Value   // ErrorRuntime: the thrown value
-	Err    error   // the underlying cause (a host function's error), if any
+	Kind   ErrorKind // Rhai's outer kind: ErrorInFunctionCall or ErrorInModule when Cause left a call
+	Cause  ErrorKind // the innermost error's kind (Rhai's unwrap_inner); "" = Kind
+	Msg    string    // message without position
+	Source string    // script name where the error happened
+	Pos    Pos       // where the error happened
+	Stack  []Frame   // enclosing function calls, innermost first
+	Value  Value     // ErrorRuntime: the thrown value
+	Err    error     // the underlying cause (a host function's error), if any
 }
 
 // Error formats the error as "source:line:col: message", followed by one
@@ -103,9 +119,18 @@ func (e *Error) Error() string {
 		if skipped > 0 && i >= maxFrames && i < len(stack)-1 {
 			continue
 		}
-		b.WriteString("\n  in call to function '")
-		b.WriteString(f.Fn)
-		b.WriteString("' at ")
+		switch f.kind {
+		case frameClosure:
+			b.WriteString("\n  in closure call at ")
+		case frameModule:
+			b.WriteString("\n  in module '")
+			b.WriteString(f.Fn)
+			b.WriteString("' at ")
+		default:
+			b.WriteString("\n  in call to function '")
+			b.WriteString(f.Fn)
+			b.WriteString("' at ")
+		}
 		if f.Source != "" {
 			b.WriteString(f.Source)
 			b.WriteByte(':')
@@ -118,10 +143,81 @@ func (e *Error) Error() string {
 // Unwrap returns the underlying cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is makes errors.Is(err, &eval.Error{Kind: k}) match every error of kind k.
+// Is makes errors.Is(err, &eval.Error{Kind: k}) match every error of kind k,
+// whether k is the outer kind or the cause a function call wrapped.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
-	return ok && t.Msg == "" && t.Kind == e.Kind
+	return ok && t.Msg == "" && (t.Kind == e.Kind || t.Kind == e.cause())
+}
+
+func (e *Error) cause() ErrorKind {
+	if e.Cause != "" {
+		return e.Cause
+	}
+	return e.Kind
+}
+
+// systemException reports the kinds Rhai's is_system_exception passes through
+// function calls unwrapped (PiCloud's memory limit is one of the host's limits).
+func (k ErrorKind) systemException() bool {
+	switch k {
+	case ErrorTooManyOperations, ErrorStackOverflow, ErrorDataTooLarge,
+		ErrorMemoryLimit, ErrorTerminated, ErrorParsing:
+		return true
+	}
+	return false
+}
+
+// outer returns the frames of e's stack deeper than depth: the calls the
+// error left before reaching code running at depth (innermost first).
+func (e *Error) outer(depth int) []Frame {
+	n := 0
+	for n < len(e.Stack) && e.Stack[n].depth > depth {
+		n++
+	}
+	return e.Stack[:n]
+}
+
+// at returns e as code running at call depth depth sees it, as Rhai's
+// call_script_fn builds it: an error that left a script function, a closure
+// or eval's text is ErrorInFunctionCall, one that left an imported module's
+// top level ErrorInModule, except system exceptions, which pass through
+// (eval's syntax errors are wrapped too: eval wraps every error it returns).
+// The result is e itself when nothing changes.
+func (e *Error) at(depth int) *Error {
+	cause := e.cause()
+	frames := e.outer(depth)
+	kind := cause
+	if len(frames) > 0 {
+		top := frames[len(frames)-1]
+		switch {
+		case cause == ErrorParsing && !hasEvalFrame(frames):
+		case cause.systemException() && cause != ErrorParsing:
+		case top.kind == frameModule:
+			kind = ErrorInModule
+		default:
+			kind = ErrorInFunctionCall
+		}
+	}
+	if kind == e.Kind && (e.Cause == "" || e.Cause == kind) {
+		return e
+	}
+	cp := *e
+	cp.Kind = kind
+	cp.Cause = cause
+	if kind == cause {
+		cp.Cause = ""
+	}
+	return &cp
+}
+
+func hasEvalFrame(frames []Frame) bool {
+	for _, f := range frames {
+		if f.kind == frameEval {
+			return true
+		}
+	}
+	return false
 }
 
 // Errorf returns a new *Error of the given kind at pos.

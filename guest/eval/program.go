@@ -130,7 +130,7 @@ func (p *Program) Run(env Env) (res Result, err error) {
 		if r := recover(); r != nil {
 			switch r := r.(type) {
 			case *Error:
-				err = r
+				err = r.at(0)
 			case *exitPanic:
 				res.Value, err = r.val, nil
 				return
@@ -237,6 +237,14 @@ func (m *machine) importModule(path string, pos Pos) *modInst {
 	return inst
 }
 
+// raiseInEval raises a syntax error of eval's text as coming from inside
+// eval, which Rhai wraps in ErrorInFunctionCall like every error of eval.
+func (m *machine) raiseInEval(e *Error, pos Pos) {
+	e.Source = m.sourceAt(m.depth)
+	e.Stack = m.stack([]Frame{{Fn: "eval", Source: e.Source, Pos: pos, depth: m.depth + 1, kind: frameEval}})
+	panic(e)
+}
+
 // evalString runs script text in the caller's scope (eval).
 func (m *machine) evalString(fr *frame, snap *snapshot, src string, pos Pos) Value {
 	m.fuel -= int64(len(src)/16) + 1
@@ -246,10 +254,10 @@ func (m *machine) evalString(fr *frame, snap *snapshot, src string, pos Pos) Val
 		if se, ok := err.(*syntax.Error); ok {
 			e.Msg = fmt.Sprintf("Syntax error: %s (line %d, position %d)", se.Msg, se.Pos.Line, se.Pos.Col)
 		}
-		m.raise(e)
+		m.raiseInEval(e, pos)
 	}
 	if len(script.Funcs) > 0 {
-		m.fail(ErrorParsing, pos, "Syntax error: functions cannot be defined inside eval")
+		m.raiseInEval(Errorf(ErrorParsing, pos, "Syntax error: functions cannot be defined inside eval"), pos)
 	}
 	c := &compiler{prog: fr.fn.prog, builtins: m.builtins, captured: map[*syntax.Ident]bool{}}
 	var fd *funcDef

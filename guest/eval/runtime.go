@@ -145,15 +145,33 @@ func (m *machine) raise(err *Error) {
 		err.Source = m.sourceAt(m.depth)
 	}
 	if err.Stack == nil && m.depth > 0 {
-		for d := m.depth; d >= 1; d-- {
-			f := m.frames[d]
-			if f == nil || f.fn == nil || f.fn.evalCode {
-				continue
-			}
-			err.Stack = append(err.Stack, Frame{Fn: f.fn.name, Source: m.sourceAt(d - 1), Pos: f.pos})
-		}
+		err.Stack = m.stack(err.Stack)
 	}
 	panic(err)
+}
+
+// stack appends the run's calls to st, innermost first.
+func (m *machine) stack(st []Frame) []Frame {
+	for d := m.depth; d >= 1; d-- {
+		f := m.frames[d]
+		if f == nil || f.fn == nil {
+			continue
+		}
+		fr := Frame{Fn: f.fn.name, Source: m.sourceAt(d - 1), Pos: f.pos, depth: d}
+		if f.fn.prog != nil {
+			fr.home = f.fn.prog.name
+		}
+		switch {
+		case f.fn.evalCode:
+			fr.kind = frameEval
+		case f.fn.main:
+			fr.kind, fr.Fn = frameModule, f.fn.prog.name
+		case f.fn.anon:
+			fr.kind = frameClosure
+		}
+		st = append(st, fr)
+	}
+	return st
 }
 
 func (m *machine) sourceAt(d int) string {

@@ -51,7 +51,10 @@ func TestVars(t *testing.T) {
 	_, err = mustCompile(t, "LIMIT = 4;").Run(rhai.Env{Vars: vars})
 	wantKind(t, err, eval.ErrorAssignmentToConstant)
 	_, err = mustCompile(t, "fn f() { ctx } f()").Run(rhai.Env{Vars: vars})
-	wantKind(t, err, eval.ErrorVariableNotFound)
+	wantKind(t, err, eval.ErrorInFunctionCall)
+	if !errors.Is(err, &eval.Error{Kind: eval.ErrorVariableNotFound}) {
+		t.Fatalf("got %v, want a wrapped ErrorVariableNotFound", err)
+	}
 }
 
 func TestLimits(t *testing.T) {

@@ -348,7 +348,8 @@ func TestFuel(t *testing.T) {
 	}
 }
 
-// TestCallbackErrors: an error in a callback reaches the caller unchanged.
+// TestCallbackErrors: an error in a callback reaches the caller wrapped in
+// ErrorInFunctionCall, as a closure call wraps it in Rhai.
 func TestCallbackErrors(t *testing.T) {
 	for _, src := range []string{
 		`[1, 2, 3].map(|v| v / 0)`,
@@ -358,8 +359,8 @@ func TestCallbackErrors(t *testing.T) {
 		`[1, 2].zip([3], |a, b| a / 0)`,
 		`let a = [1, 2]; a.for_each(|| this / 0)`,
 	} {
-		if _, err := run(t, src, rhai.Limits{}); kindOf(err) != eval.ErrorArithmetic {
-			t.Errorf("%s: got %v, want ErrorArithmetic", src, err)
+		if _, err := run(t, src, rhai.Limits{}); kindOf(err) != eval.ErrorInFunctionCall || !errors.Is(err, &eval.Error{Kind: eval.ErrorArithmetic}) {
+			t.Errorf("%s: got %v, want ErrorInFunctionCall of ErrorArithmetic", src, err)
 		}
 	}
 	// Running out of fuel inside a callback ends the run even in dedup,
