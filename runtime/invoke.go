@@ -41,7 +41,7 @@ func (h *Host) Invoke(ctx context.Context, req Request) (Result, error) {
 	}
 	res, discard, err := h.run(ctx, in, c, &req, lim)
 	if discard {
-		h.log.WarnContext(ctx, "sandbox instance discarded", "app", req.App, "script", req.Script, "invocation_id", req.InvocationID, "outcome", string(res.Outcome), "uses", in.uses, "memory", in.mem.Size())
+		h.log.DebugContext(ctx, "sandbox instance replaced", "app", req.App, "script", req.Script, "invocation_id", req.InvocationID, "outcome", string(res.Outcome), "uses", in.uses, "memory", in.mem.Size())
 	}
 	h.release(p, in, discard)
 	return res, err
