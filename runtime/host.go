@@ -7,8 +7,6 @@ package runtime
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -133,11 +131,10 @@ func (c *Config) validate() error {
 
 // Host runs invocations. It is safe for concurrent use.
 type Host struct {
-	cfg      Config
-	log      *slog.Logger
-	guest    []byte
-	guestSum string
-	cache    wazero.CompilationCache
+	cfg   Config
+	log   *slog.Logger
+	guest []byte
+	cache wazero.CompilationCache
 
 	mu          sync.Mutex
 	closed      bool
@@ -173,12 +170,10 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runtime: compilation cache: %w", err)
 	}
-	sum := sha256.Sum256(guest)
 	h := &Host{
 		cfg:         cfg,
 		log:         cfg.Logger,
 		guest:       guest,
-		guestSum:    hex.EncodeToString(sum[:8]),
 		cache:       cache,
 		classes:     map[classKey]*class{},
 		pools:       map[string]*pool{},
