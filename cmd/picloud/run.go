@@ -70,7 +70,7 @@ variable shown next to it; a flag given on the command line wins.`,
 	pf.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	withEnv(pf, "database-url", "DATABASE_URL")
 
-	root.AddCommand(newServeCmd(c), newMigrateCmd(c), newVersionCmd(c), newEvalCmd(c))
+	root.AddCommand(newServeCmd(c), newMigrateCmd(c), newDoctorCmd(c), newVersionCmd(c), newEvalCmd(c))
 	// The client: commands that call a server's admin API.
 	root.AddCommand(newAppsCmd(c), newDeployCmd(c), newInvokeCmd(c), newLogsCmd(c),
 		newTokenCmd(c), newScriptsCmd(c), newTriggersCmd(c))
