@@ -42,6 +42,8 @@ const (
 	CodeTimeout = "timeout"
 	// 503: the sandbox is not running (shutting down) or failed.
 	CodeUnavailable = "unavailable"
+	// 500: a fault of the server; the log says more.
+	CodeInternal = "internal"
 )
 
 // ServeHTTP answers one public request.
@@ -80,7 +82,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	event, err := httpEvent(r, relPath(r.URL.Path, slug), params, body)
 	if err != nil {
-		writeProblem(w, problem{Status: http.StatusInternalServerError, Code: "internal", Detail: "internal server error"})
+		writeProblem(w, problem{Status: http.StatusInternalServerError, Code: CodeInternal, Detail: "internal server error"})
 		h.log.ErrorContext(r.Context(), "encoding an HTTP event failed", "app", slug, "err", err)
 		return
 	}
