@@ -128,7 +128,7 @@ func (m *machine) invokeOnConst(fn Builtin, name string, a []Value, pos Pos) Val
 		a[0] = m.cloneValue(orig, pos)
 	}
 	v := m.invoke(fn, name, a, pos)
-	if a[0].k != orig.k || !Equal(a[0], orig) {
+	if a[0].k != orig.k || !equal(a[0], orig, true) {
 		m.fail(ErrorNonPureMethodCallOnConstant, pos, "Non-pure method '%s' cannot be called on constant", name)
 	}
 	return v

@@ -453,14 +453,23 @@ func (r *Range) Contains(i int64) bool {
 }
 
 // Equal reports whether a == b by Rhai's rules: ints and floats compare by
-// value, containers element-wise, values of different types are unequal.
-func Equal(a, b Value) bool {
+// value with Rhai's relative-epsilon float == (builtin.rs: |x-y|/max(|x|,|y|)
+// <= f64::EPSILON, so NaN and infinities are equal to nothing), containers
+// element-wise with that ==, values of different types are unequal. The
+// operators, `in`, contains, index_of and dedup all use it.
+func Equal(a, b Value) bool { return equal(a, b, false) }
+
+// equal is Equal, or with exact set bit-for-bit equality of floats (to tell
+// whether a value changed at all).
+func equal(a, b Value, exact bool) bool {
 	if a.k != b.k {
 		switch {
+		case exact:
+			return false
 		case a.k == IntKind && b.k == FloatKind:
-			return float64(a.n) == b.Float()
+			return floatEq(float64(a.n), b.Float())
 		case a.k == FloatKind && b.k == IntKind:
-			return a.Float() == float64(b.n)
+			return floatEq(a.Float(), float64(b.n))
 		}
 		return false
 	}
@@ -470,7 +479,10 @@ func Equal(a, b Value) bool {
 	case BoolKind, IntKind, CharKind, TimestampKind:
 		return a.n == b.n
 	case FloatKind:
-		return a.Float() == b.Float()
+		if exact {
+			return a.n == b.n
+		}
+		return floatEq(a.Float(), b.Float())
 	case StringKind:
 		return a.n == b.n && a.Str() == b.Str()
 	case ArrayKind:
@@ -479,7 +491,7 @@ func Equal(a, b Value) bool {
 			return false
 		}
 		for i := range x {
-			if !Equal(x[i], y[i]) {
+			if !equal(x[i], y[i], exact) {
 				return false
 			}
 		}
@@ -491,7 +503,7 @@ func Equal(a, b Value) bool {
 		}
 		for k, v := range x.m {
 			w, ok := y.m[k]
-			if !ok || !Equal(v, w) {
+			if !ok || !equal(v, w, exact) {
 				return false
 			}
 		}
@@ -504,7 +516,7 @@ func Equal(a, b Value) bool {
 			return false
 		}
 		for i := range x.Curry {
-			if !Equal(x.Curry[i], y.Curry[i]) {
+			if !equal(x.Curry[i], y.Curry[i], exact) {
 				return false
 			}
 		}
