@@ -56,6 +56,10 @@ test-dashboard: dashboard build ## The dashboard's component tests, then its end
 	cd dashboard && npm run test:unit
 	cd dashboard && npm run test:e2e
 
+.PHONY: cluster
+cluster: build ## A local cluster: a manager and NODES (3) nodes on loopback sharing one database; Ctrl-C stops all (deploy/Caddyfile puts Caddy in front)
+	deploy/cluster.sh $(or $(NODES),3)
+
 .PHONY: clean
 clean: ## Remove bin/ (the data in ./.picloud stays)
 	rm -rf bin
