@@ -346,4 +346,16 @@ func TestCLIScriptsTriggersTokens(t *testing.T) {
 	}
 	e.fails(2, "token create needs at least one --scope", "token", "create", "x")
 	e.fails(1, "last_admin_token: ", "token", "revoke", "1")
+
+	// PICLOUD_URL and PICLOUD_TOKEN stand in for the flags; a flag wins.
+	t.Setenv("PICLOUD_URL", "http://"+e.srv.admin)
+	t.Setenv("PICLOUD_TOKEN", testAdminSecret)
+	out2 := newOutput()
+	if err := run(t.Context(), []string{"apps", "list", "--json"}, out2, out2); err != nil || !strings.Contains(out2.String(), `"slug": "shop"`) {
+		t.Fatalf("apps list from the environment: %v\n%s", err, out2.String())
+	}
+	if err := run(t.Context(), []string{"apps", "list", "--token", "pct_wrong_0123456789012345678901"}, io.Discard, io.Discard); err == nil ||
+		!strings.HasPrefix(err.Error(), "invalid_token: ") {
+		t.Fatalf("--token did not win over PICLOUD_TOKEN: %v", err)
+	}
 }
