@@ -1,0 +1,116 @@
+package chaos
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// result is one request of the load.
+type result struct {
+	at     time.Time // when it was sent
+	target int       // the index of the target it went to
+	status int       // 0 when it failed before a response
+	err    error
+	body   string
+}
+
+// load sends GETs to the targets in turn at a fixed total rate from a few
+// workers, until stop; results gives every request's outcome.
+type load struct {
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	res    []result
+}
+
+func startLoad(targets []string, path string, rate float64, workers int) *load {
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &load{cancel: cancel}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+	interval := time.Duration(float64(time.Second) * float64(workers) / rate)
+	for w := range workers {
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			t := time.NewTicker(interval)
+			defer t.Stop()
+			for n := w; ; n += workers {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+				target := n % len(targets)
+				r := result{at: time.Now(), target: target}
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, targets[target]+path, nil)
+				resp, err := client.Do(req)
+				if err != nil {
+					if ctx.Err() != nil {
+						return
+					}
+					r.err = err
+				} else {
+					b, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					r.status, r.body = resp.StatusCode, string(b)
+				}
+				l.mu.Lock()
+				l.res = append(l.res, r)
+				l.mu.Unlock()
+			}
+		}()
+	}
+	return l
+}
+
+// stop ends the load and returns the results.
+func (l *load) stop() []result {
+	l.cancel()
+	l.wg.Wait()
+	return l.res
+}
+
+// window is a fault's time span, during which errors are allowed.
+type window struct {
+	what       string
+	target     int // -1: any target
+	start, end time.Time
+}
+
+func (w window) covers(r result) bool {
+	return (w.target < 0 || w.target == r.target) && !r.at.Before(w.start) && !r.at.After(w.end)
+}
+
+// failures checks the results against the windows: it returns the
+// failures outside every window, and counts the failures in each.
+func failures(res []result, ok func(result) bool, windows []window) (outside []result, inside map[string]int) {
+	inside = map[string]int{}
+	for _, r := range res {
+		if ok(r) {
+			continue
+		}
+		covered := false
+		for _, w := range windows {
+			if w.covers(r) {
+				inside[w.what]++
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			outside = append(outside, r)
+		}
+	}
+	return outside, inside
+}
+
+func (r result) String() string {
+	if r.err != nil {
+		return fmt.Sprintf("%s target %d: %v", r.at.Format("15:04:05.000"), r.target, r.err)
+	}
+	return fmt.Sprintf("%s target %d: %d %q", r.at.Format("15:04:05.000"), r.target, r.status, r.body)
+}
