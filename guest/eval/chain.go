@@ -851,17 +851,8 @@ func (m *machine) compound(op syntax.Op, a, b Value, pos Pos) Value {
 // growArray makes room for n more elements (doubling), accounting the
 // reallocation.
 func (m *machine) growArray(a *Array, n int, pos Pos) {
-	if len(a.Elems)+n > cap(a.Elems) {
-		newCap := 2 * cap(a.Elems)
-		if newCap < len(a.Elems)+n {
-			newCap = len(a.Elems) + n
-		}
-		if newCap < 4 {
-			newCap = 4
-		}
-		m.allocP(int64(newCap)*ValueSize, pos)
-		grown := make([]Value, len(a.Elems), newCap)
-		copy(grown, a.Elems)
-		a.Elems = grown
+	if cost := a.ReserveCost(n); cost > 0 {
+		m.allocP(cost, pos)
+		a.Reserve(n)
 	}
 }

@@ -295,22 +295,44 @@ func (a *Array) Len() int { return len(a.Elems) }
 // several times over), and returns the bytes a growth allocated (0 when the
 // values fit), for Call.Alloc.
 func (a *Array) Append(vs ...Value) int64 {
-	var grown int64
-	if n := len(a.Elems) + len(vs); n > cap(a.Elems) {
-		c := 2 * cap(a.Elems)
-		if c < n {
-			c = n
-		}
-		if c < 4 {
-			c = 4
-		}
-		out := make([]Value, len(a.Elems), c)
-		copy(out, a.Elems)
-		a.Elems = out
-		grown = int64(c) * ValueSize
-	}
+	grown := a.Reserve(len(vs))
 	a.Elems = append(a.Elems, vs...)
 	return grown
+}
+
+// ReserveCost returns the bytes Reserve(add) will allocate: 0 when add more
+// elements fit, else the doubled backing array's size.
+func (a *Array) ReserveCost(add int) int64 {
+	n := len(a.Elems) + add
+	if n <= cap(a.Elems) {
+		return 0
+	}
+	return int64(growCap(cap(a.Elems), n)) * ValueSize
+}
+
+// Reserve makes room for add more elements with the doubling growth of
+// Append and returns the bytes the reallocation took (0 when they fit).
+func (a *Array) Reserve(add int) int64 {
+	n := len(a.Elems) + add
+	if n <= cap(a.Elems) {
+		return 0
+	}
+	c := growCap(cap(a.Elems), n)
+	out := make([]Value, len(a.Elems), c)
+	copy(out, a.Elems)
+	a.Elems = out
+	return int64(c) * ValueSize
+}
+
+func growCap(old, n int) int {
+	c := 2 * old
+	if c < n {
+		c = n
+	}
+	if c < 4 {
+		c = 4
+	}
+	return c
 }
 
 // Blob is the storage of a blob (byte array), with value semantics like arrays.

@@ -153,7 +153,7 @@ func arrSet(c *eval.Call, a []eval.Value) (eval.Value, error) {
 
 func arrPush(c *eval.Call, a []eval.Value) (eval.Value, error) {
 	arr := a[0].Array()
-	if err := growArray(c, len(arr.Elems)+1, 1); err != nil {
+	if err := reserveArray(c, arr, 1); err != nil {
 		return eval.Value{}, err
 	}
 	arr.Elems = append(arr.Elems, a[1])
@@ -165,7 +165,7 @@ func arrAppend(c *eval.Call, a []eval.Value) (eval.Value, error) {
 	if len(more) == 0 {
 		return eval.Value{}, nil
 	}
-	if err := growArray(c, len(arr.Elems)+len(more), len(more)); err != nil {
+	if err := reserveArray(c, arr, len(more)); err != nil {
 		return eval.Value{}, err
 	}
 	arr.Elems = append(arr.Elems, more...)
@@ -175,7 +175,7 @@ func arrAppend(c *eval.Call, a []eval.Value) (eval.Value, error) {
 func arrInsert(c *eval.Call, a []eval.Value) (eval.Value, error) {
 	arr := a[0].Array()
 	n := len(arr.Elems)
-	if err := growArray(c, n+1, 1); err != nil {
+	if err := reserveArray(c, arr, 1); err != nil {
 		return eval.Value{}, err
 	}
 	i, _ := offsetLen(n, a[1].Int(), 0)
@@ -197,7 +197,7 @@ func arrPad(c *eval.Call, a []eval.Value) (eval.Value, error) {
 		return eval.Value{}, tooLarge(c, "Size of array")
 	}
 	add := int(n - have)
-	if err := growArray(c, int(n), add); err != nil {
+	if err := reserveArray(c, arr, add); err != nil {
 		return eval.Value{}, err
 	}
 	// Every copy of a container is its own value: account them all first.
@@ -213,7 +213,6 @@ func arrPad(c *eval.Call, a []eval.Value) (eval.Value, error) {
 			return eval.Value{}, err
 		}
 	}
-	arr.Elems = slices.Grow(arr.Elems, add)
 	arr.Elems = append(arr.Elems, item)
 	for i := 1; i < add; i++ {
 		arr.Elems = append(arr.Elems, item.Clone())

@@ -148,6 +148,26 @@ func growArray(c *eval.Call, n, add int) error {
 	return spend(c, add)
 }
 
+// reserveArray checks and accounts arr growing in place by add elements and
+// makes room for them with eval's doubling growth (Array.Reserve), accounting
+// the bytes a reallocation takes.
+func reserveArray(c *eval.Call, arr *eval.Array, add int) error {
+	n := len(arr.Elems) + add
+	if n < 0 || int64(n) > maxAlloc/eval.ValueSize {
+		return tooLarge(c, "Size of array")
+	}
+	if err := c.CheckArray(n); err != nil {
+		return err
+	}
+	if cost := arr.ReserveCost(add); cost > 0 {
+		if err := c.Alloc(cost); err != nil {
+			return err
+		}
+		arr.Reserve(add)
+	}
+	return spend(c, add)
+}
+
 // newArray checks and accounts a new array of n elements.
 func newArray(c *eval.Call, n int) error { return growArray(c, n, n) }
 
