@@ -200,7 +200,10 @@ func (h *Host) Close(ctx context.Context) error {
 		return nil
 	}
 	h.closed = true
-	classes := h.classes
+	classes := make([]*class, 0, len(h.classes))
+	for _, c := range h.classes {
+		classes = append(classes, c)
+	}
 	h.mu.Unlock()
 	close(h.stop)
 	h.wg.Wait()
