@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/picloud/picloud/db/internal/dbsqlc"
@@ -58,4 +59,16 @@ func (s *Nodes) TryLead(ctx context.Context, key int64) (bool, error) {
 		return false, wrap(err, "take advisory lock %d", key)
 	}
 	return ok, nil
+}
+
+// OutboxChannel is the LISTEN/NOTIFY channel on which a node announces that
+// it committed deliveries other nodes may claim. The payload is the sending
+// node's id in decimal, so a node ignores its own announcements. Nodes
+// debounce it (at most one per node per few milliseconds) and send it
+// outside the transactions that wrote the rows.
+const OutboxChannel = "picloud_outbox"
+
+// NotifyOutbox announces on OutboxChannel that node committed deliveries.
+func (s *Store) NotifyOutbox(ctx context.Context, node int64) error {
+	return wrap(s.q.Notify(ctx, OutboxChannel, strconv.FormatInt(node, 10)), "notify %s", OutboxChannel)
 }
