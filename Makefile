@@ -78,6 +78,14 @@ bench: bench-load ## The load bench, then the sandbox benchmarks behind docs/RAT
 	go test -run '^$$' -bench 'InvokeHello|NewScriptVersion|ColdApp|StartToFirstInvoke|IdleInstance' -benchtime 3s -timeout 30m ./runtime
 	go test -run '^$$' -bench 'Workloads' -benchtime 3x -timeout 60m ./runtime
 
+.PHONY: bench-cluster
+bench-cluster: ## Cluster scaling bench: HTTP requests/s and CPU per request with 1, 2 and 3 nodes on this machine (docs/OPERATIONS.md)
+	PICLOUD_SCALING=1 go test -run TestScaling -count 1 -v -timeout 20m ./cluster/chaos
+
+.PHONY: soak
+soak: ## Soak: a manager and two nodes under steady traffic for SOAK (3m), RSS and goroutines sampled from /metrics must stay flat
+	PICLOUD_SOAK=$(or $(SOAK),3m) go test -run TestSoak -count 1 -v -timeout 60m ./cluster/chaos
+
 .PHONY: bench-load
 bench-load: build ## Load bench on loopback: a hello-world script endpoint vs a bare gin route, medians of 5 runs (ARGS="..." adds loadgen flags)
 	go run ./cmd/loadgen --picloud bin/picloud $(ARGS)
