@@ -7,8 +7,8 @@ import (
 	"github.com/picloud/picloud/db/store"
 )
 
-// rescueLock is the advisory lock whose holder runs the rescue and the
-// retention of dead letters this time ("outbox" in ASCII).
+// rescueLock is the advisory lock whose holder runs the rescue this time
+// ("outbox" in ASCII). Dead letters' retention is package retention's.
 const rescueLock = 0x6f7574626f78
 
 // heartbeat marks the node alive every Config.Heartbeat, learning whether
@@ -61,29 +61,23 @@ func (d *Dispatcher) extend(ctx context.Context) {
 }
 
 // chores runs, every Config.RescueInterval and on one node at a time, the
-// rescue of the rows of dead nodes and of expired leases, and once a minute
-// the retention of dead letters.
+// rescue of the rows of dead nodes and of expired leases.
 func (d *Dispatcher) chores(ctx context.Context) {
 	defer d.bg.Done()
 	tick := time.NewTicker(d.cfg.RescueInterval)
 	defer tick.Stop()
-	var lastPurge time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
-		purge := d.cfg.DeadRetention > 0 && d.cfg.Now().Sub(lastPurge) >= time.Minute
-		rescued, err := d.rescue(ctx, purge)
+		rescued, err := d.rescue(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
 				d.log.WarnContext(ctx, "the rescue of stranded deliveries failed", "err", err)
 			}
 			continue
-		}
-		if purge {
-			lastPurge = d.cfg.Now()
 		}
 		if rescued > 0 {
 			d.Wake()
@@ -91,9 +85,9 @@ func (d *Dispatcher) chores(ctx context.Context) {
 	}
 }
 
-// rescue runs the chores if this node gets the lock, and returns how many
+// rescue runs the rescue if this node gets the lock, and returns how many
 // rows it put back or dead-lettered.
-func (d *Dispatcher) rescue(ctx context.Context, purge bool) (int64, error) {
+func (d *Dispatcher) rescue(ctx context.Context) (int64, error) {
 	var total int64
 	err := d.st.InTx(ctx, func(st *store.Store) error {
 		lead, err := st.Nodes.TryLead(ctx, rescueLock)
@@ -115,15 +109,6 @@ func (d *Dispatcher) rescue(ctx context.Context, purge bool) (int64, error) {
 		if total > 0 {
 			d.log.InfoContext(ctx, "rescued stranded deliveries",
 				"from_dead_nodes", orphans, "expired_leases", expired, "dead_lettered", orphansDead+expiredDead)
-		}
-		if purge {
-			n, err := st.Outbox.PurgeDead(ctx, d.cfg.Now().Add(-d.cfg.DeadRetention), 10_000)
-			if err != nil {
-				return err
-			}
-			if n > 0 {
-				d.log.InfoContext(ctx, "purged old dead letters", "rows", n)
-			}
 		}
 		return nil
 	})

@@ -106,9 +106,6 @@ type Config struct {
 	// MaxBackoff caps the retry backoff min(MaxBackoff, 4^(attempt-1) s) ×
 	// U(0.8, 1.2). Default 1h.
 	MaxBackoff time.Duration
-	// DeadRetention is how long dead letters are kept. Default 14 days;
-	// negative keeps them forever.
-	DeadRetention time.Duration
 	// CacheTTL bounds how long a script's active version and its app's
 	// limits are cached without a change notification. Default 30s.
 	CacheTTL time.Duration
@@ -163,9 +160,6 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxBackoff == 0 {
 		c.MaxBackoff = time.Hour
-	}
-	if c.DeadRetention == 0 {
-		c.DeadRetention = 14 * 24 * time.Hour
 	}
 	if c.CacheTTL == 0 {
 		c.CacheTTL = 30 * time.Second
