@@ -250,7 +250,8 @@ func (m *machine) evalString(fr *frame, snap *snapshot, src string, pos Pos) Val
 	m.fuel -= int64(len(src)/16) + 1
 	script, err := syntax.Parse("eval", src, fr.fn.prog.opts)
 	if err != nil {
-		e := &Error{Kind: ErrorParsing, Msg: err.Error(), Pos: pos, Err: err}
+		// no Err: errors.As must not find a parse error in a runtime one
+		e := &Error{Kind: ErrorParsing, Msg: err.Error(), Pos: pos}
 		if se, ok := err.(*syntax.Error); ok {
 			e.Msg = fmt.Sprintf("Syntax error: %s (line %d, position %d)", se.Msg, se.Pos.Line, se.Pos.Col)
 		}
