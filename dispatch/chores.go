@@ -114,24 +114,3 @@ func (d *Dispatcher) rescue(ctx context.Context) (int64, error) {
 	})
 	return total, err
 }
-
-// notifier sends the debounced NOTIFY that wakes the other nodes: at most
-// one per Config.NotifyDebounce, however many commits asked.
-func (d *Dispatcher) notifier(ctx context.Context) {
-	defer d.bg.Done()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-d.notify:
-		}
-		if err := d.st.NotifyOutbox(ctx, d.node); err != nil && ctx.Err() == nil {
-			d.log.WarnContext(ctx, "notifying the other nodes failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(d.cfg.NotifyDebounce):
-		}
-	}
-}

@@ -208,7 +208,7 @@ type Dispatcher struct {
 
 	wake   chan struct{} // the claim loop's signal; capacity 1
 	freed  chan struct{} // a slot was freed; capacity 1
-	notify chan struct{} // a NOTIFY is wanted; capacity 1
+	notify *Notifier     // the debounced NOTIFY for the other nodes
 	alone  atomic.Bool   // no other node beat recently
 
 	slots chan struct{} // one token per running delivery
@@ -224,7 +224,7 @@ type Dispatcher struct {
 	stopWork   context.CancelFunc // cancels running invocations (a forced shutdown)
 	workCtx    context.Context
 	loopDone   chan struct{}
-	bg         sync.WaitGroup // heartbeat, chores, notifier, completer
+	bg         sync.WaitGroup // heartbeat, chores, completer
 	workers    sync.WaitGroup // running deliveries
 	closeOnce  sync.Once
 	closeErr   error
@@ -246,7 +246,6 @@ func New(ctx context.Context, cfg Config) (*Dispatcher, error) {
 		cfg: cfg, log: cfg.Logger.With("node", node), st: cfg.Store, node: node,
 		wake:     make(chan struct{}, 1),
 		freed:    make(chan struct{}, 1),
-		notify:   make(chan struct{}, 1),
 		slots:    make(chan struct{}, cfg.Slots),
 		inflight: map[int64]int32{},
 		loopDone: make(chan struct{}),
@@ -258,12 +257,12 @@ func New(ctx context.Context, cfg Config) (*Dispatcher, error) {
 	bgCtx, d.stopAll = context.WithCancel(base)
 	d.workCtx, d.stopWork = context.WithCancel(base)
 	d.done = newCompleter(d)
+	d.notify = startNotifier(cfg.Store, node, cfg.NotifyDebounce, d.log, d.alone.Load)
 
-	d.bg.Add(4)
+	d.bg.Add(3)
 	go d.done.run(bgCtx)
 	go d.heartbeat(bgCtx)
 	go d.chores(bgCtx)
-	go d.notifier(bgCtx)
 	go d.loop(claimCtx)
 	d.Wake()
 	return d, nil
@@ -277,12 +276,7 @@ func (d *Dispatcher) Node() int64 { return d.node }
 // Call it after the commit. It never blocks.
 func (d *Dispatcher) Wake() {
 	d.poke()
-	if !d.alone.Load() {
-		select {
-		case d.notify <- struct{}{}:
-		default:
-		}
-	}
+	d.notify.Notify()
 }
 
 // poke wakes the local claim loop only.
@@ -334,6 +328,7 @@ func (d *Dispatcher) close(ctx context.Context) error {
 	d.done.drain() // the completer flushes what it holds, then stops
 	d.stopAll()
 	d.bg.Wait()
+	d.notify.Close()
 	// Whatever is still ours (a completion that failed, a canceled run)
 	// goes back to pending without counting the attempt.
 	cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

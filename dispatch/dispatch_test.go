@@ -10,8 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/picloud/picloud/db/dbtest"
+	"github.com/picloud/picloud/db/listen"
 	"github.com/picloud/picloud/db/store"
 	"github.com/picloud/picloud/dispatch"
+	"github.com/picloud/picloud/effects"
 )
 
 // recordEvent stores each ctx.event under its delivery id.
@@ -309,5 +312,41 @@ func TestConfigValidation(t *testing.T) {
 		if _, err := dispatch.New(t.Context(), cfg); err == nil {
 			t.Errorf("New(%+v) accepted", cfg)
 		}
+	}
+}
+
+// A process without a dispatcher (a manager whose API publishes) wakes the
+// nodes' dispatchers through the debounced NOTIFY.
+func TestNotifyWakesOtherNodes(t *testing.T) {
+	pool := dbtest.Fresh(t)
+	e := newEnvOn(t, pool)
+	sc := e.script("sub", `kv::set("at", 1);`)
+	e.trigger(sc, store.Trigger{Kind: store.KindPubsub, Pubsub: &store.PubsubTrigger{Pattern: "p"}})
+	// The node: polling off, woken only by what it hears.
+	d := e.dispatcher(dispatch.Config{PollInterval: time.Hour})
+	l, err := listen.Start(pool.Config().ConnConfig, listen.Config{}, d.Handlers()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	<-l.Ready()
+	// The manager: its commits only NOTIFY.
+	n := dispatch.NewNotifier(e.st, 0, nil)
+	defer n.Close()
+	fx, err := effects.New(effects.Config{Store: e.st, Wake: n.Notify})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stage := fx.Stage(e.app)
+	if _, err := stage.Publish(t.Context(), "p", json.RawMessage(`1`)); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := fx.Commit(t.Context(), stage); err != nil {
+		t.Fatal(err)
+	}
+	e.eventually(5*time.Second, "the node ran the publish", func() bool { return e.kv("at") != "" })
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("took %v with polling off", d)
 	}
 }
