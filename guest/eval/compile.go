@@ -2,6 +2,8 @@ package eval
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"unsafe"
 
@@ -742,8 +744,11 @@ func errorValue(e *Error, depth int, mainName string) Value {
 			}
 			mp.Set("source", Str(src))
 		}
-	} else if e.Source != "" && e.Source != mainName {
-		mp.Set("source", Str(e.Source))
+	} else {
+		if e.Source != "" && e.Source != mainName {
+			mp.Set("source", Str(e.Source))
+		}
+		errorFields(mp, e.Kind, e.Msg)
 	}
 	mp.Set("message", Str(msg))
 	if pos.IsValid() {
@@ -752,6 +757,69 @@ func errorValue(e *Error, depth int, mainName string) Value {
 	}
 	mp.Set("error", Str(string(e.Kind)))
 	return MapOf(mp)
+}
+
+// The messages errorFields takes Rhai's fields from (they are Rhai's texts).
+var (
+	boundsRe   = regexp.MustCompile(`^(?:Array|String|Bit-field) index (-?\d+) out of bounds: (?:only (\d+) |(array|string) is empty)`)
+	mismatchRe = regexp.MustCompile(`^(?:Data|Output) type incorrect: (.*) \(expecting (.*)\)$`)
+	nonPureRe  = regexp.MustCompile(`^Non-pure method '(.*)' cannot be called on constant$`)
+)
+
+// errorFields adds the fields Rhai's dump_fields gives the catch map of an
+// error of kind k with message msg: function, variable, index and length,
+// requested and actual, module, type, property.
+func errorFields(mp *Map, k ErrorKind, msg string) {
+	after := func(prefix string) (string, bool) {
+		if strings.HasPrefix(msg, prefix) {
+			return msg[len(prefix):], true
+		}
+		return "", false
+	}
+	switch k {
+	case ErrorFunctionNotFound:
+		if f, ok := after("Function not found: "); ok {
+			mp.Set("function", Str(f))
+		}
+	case ErrorNonPureMethodCallOnConstant:
+		if m := nonPureRe.FindStringSubmatch(msg); m != nil {
+			mp.Set("function", Str(m[1]))
+		}
+	case ErrorMismatchDataType, ErrorMismatchOutputType:
+		if m := mismatchRe.FindStringSubmatch(msg); m != nil {
+			mp.Set("requested", Str(m[2]))
+			mp.Set("actual", Str(m[1]))
+		}
+	case ErrorArrayBounds, ErrorStringBounds, ErrorBitFieldBounds:
+		if m := boundsRe.FindStringSubmatch(msg); m != nil {
+			i, _ := strconv.ParseInt(m[1], 10, 64)
+			n, _ := strconv.ParseInt(m[2], 10, 64) // "" (empty) is 0
+			mp.Set("index", Int(i))
+			mp.Set("length", Int(n))
+		}
+	case ErrorVariableNotFound:
+		if v, ok := after("Variable not found: "); ok {
+			mp.Set("variable", Str(v))
+		}
+	case ErrorPropertyNotFound:
+		if v, ok := after("Property not found: "); ok {
+			mp.Set("variable", Str(v))
+		}
+	case ErrorAssignmentToConstant:
+		if v, ok := after("Cannot modify constant "); ok {
+			mp.Set("variable", Str(v))
+		}
+	case ErrorModuleNotFound:
+		if v, ok := after("Module not found: "); ok {
+			mp.Set("module", Str(v))
+		}
+	case ErrorIndexingType:
+		if v, ok := after("Indexer unavailable: "); ok {
+			mp.Set("type", Str(v))
+		}
+	case ErrorDotExpr:
+		mp.Set("property", Str(msg))
+	}
 }
 
 // wrappedMessage is Rhai's text of an error that left the calls frames
