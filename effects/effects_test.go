@@ -324,3 +324,23 @@ func TestNoEffects(t *testing.T) {
 		t.Fatalf("got %s", res.Value)
 	}
 }
+
+// The commit checks the quota again: writers that committed meanwhile
+// count.
+func TestCommitChecksQuotaAgain(t *testing.T) {
+	e := newEnv(t, effects.Config{DefaultQuotaBytes: 300})
+	stage := e.fx.Stage(e.app)
+	big := json.RawMessage(`"` + strings.Repeat("x", 150) + `"`)
+	if err := stage.Set(t.Context(), "mine", big); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.KV.Set(t.Context(), e.app.ID, "theirs", big); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.fx.Commit(t.Context(), stage); !errors.Is(err, effects.ErrQuota) {
+		t.Fatalf("Commit over the quota: %v, want ErrQuota", err)
+	}
+	if v := e.value("mine"); v != "" {
+		t.Fatal("the write over the quota was kept")
+	}
+}

@@ -44,6 +44,7 @@ import (
 	"time"
 
 	"github.com/picloud/picloud/db/store"
+	"github.com/picloud/picloud/effects"
 	"github.com/picloud/picloud/record"
 	"github.com/picloud/picloud/runtime"
 )
@@ -71,6 +72,10 @@ type Config struct {
 	Invoker Invoker
 	// Recorder records every invocation. Default: none, not recorded.
 	Recorder Recorder
+	// Effects stages each invocation's kv::, pubsub:: and queue:: calls
+	// and commits them when the script succeeds (see effects.go). Default:
+	// none; those calls fail with a catchable error.
+	Effects *effects.Manager
 	// Logger receives reload failures. Default: discard.
 	Logger *slog.Logger
 

@@ -90,10 +90,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t := rt.Target
 	id := uuid.Must(uuid.NewV7())
 	started := time.Now()
-	res, runErr := h.cfg.Invoker.Invoke(r.Context(), runtime.Request{
+	req := runtime.Request{
 		App: slug, Script: t.script.name, Version: t.script.key, Source: t.script.source,
 		InvocationID: id.String(), Event: event, Env: app.app.Env, Limits: app.limits,
-	})
+	}
+	stage := h.stage(app) // durable effects, committed when the script succeeds (effects.go)
+	if stage != nil {
+		req.Effects = stage
+	}
+	res, runErr := h.cfg.Invoker.Invoke(r.Context(), req)
+	effectsFailed := h.commit(r.Context(), stage, id, &res, &runErr)
 	if h.cfg.Recorder != nil {
 		inv := store.Invocation{
 			ID: id, AppID: app.app.ID, ScriptID: t.script.id, Version: t.script.version,
@@ -104,6 +110,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Context().Err() != nil {
 		return // nobody is listening
+	}
+	if effectsFailed != nil {
+		writeProblem(w, *effectsFailed)
+		return
 	}
 	if res.Outcome != runtime.OutcomeOK {
 		writeProblem(w, failure(app, id, res, runErr))
