@@ -13,6 +13,13 @@ import (
 // directly; they are registered here too for method calls (x.type_of())
 // and function pointers (Fn("print")).
 func registerConv(l lib) {
+	// Rhai's fn_ptr functions: name and is_anonymous, as methods and properties
+	l.method("name", "F", func(c *eval.Call, a []eval.Value) (eval.Value, error) {
+		return eval.Str(a[0].FnPtr().Name), nil
+	})
+	l.method("is_anonymous", "F", func(c *eval.Call, a []eval.Value) (eval.Value, error) {
+		return eval.Bool(a[0].FnPtr().IsAnonymous()), nil
+	})
 	l.fn("type_of", "*", func(c *eval.Call, a []eval.Value) (eval.Value, error) {
 		return eval.Str(a[0].TypeName()), nil
 	})
