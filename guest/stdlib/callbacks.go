@@ -386,10 +386,21 @@ func arrZip(c *eval.Call, a []eval.Value) (eval.Value, error) {
 // equal elements keep their order), charging one unit of fuel per
 // comparison. If cmp fails, sorting stops and s still holds all of its
 // elements.
-func stableSort(c *eval.Call, s []eval.Value, cmp func(x, y eval.Value) (int, error)) error {
+func stableSort(c *eval.Call, s []eval.Value, cmp func(x, y eval.Value) (int, error)) (err error) {
+	// one step per comparison, charged in batches (the comparator's own
+	// calls check the budget in between)
+	pending := 0
+	defer func() {
+		if err == nil {
+			err = spend(c, pending)
+		}
+	}()
 	less := func(x, y eval.Value) (bool, error) {
-		if err := spend(c, 1); err != nil {
-			return false, err
+		if pending++; pending >= 256 {
+			if err := spend(c, pending); err != nil {
+				return false, err
+			}
+			pending = 0
 		}
 		r, err := cmp(x, y)
 		return r < 0, err
