@@ -15,6 +15,7 @@ import (
 
 	"github.com/picloud/picloud/db/dbtest"
 	"github.com/picloud/picloud/db/store"
+	"github.com/picloud/picloud/dispatch"
 	"github.com/picloud/picloud/metrics"
 	"github.com/picloud/picloud/record"
 	"github.com/picloud/picloud/runtime"
@@ -89,6 +90,10 @@ type sandbox struct{ s runtime.Stats }
 
 func (s sandbox) Stats() runtime.Stats { return s.s }
 
+type dispatcher struct{ s dispatch.Stats }
+
+func (d dispatcher) Stats() dispatch.Stats { return d.s }
+
 type recStats struct{ s record.Stats }
 
 func (r recStats) Stats() record.Stats { return r.s }
@@ -108,10 +113,11 @@ func TestSources(t *testing.T) {
 	}
 	reg := metrics.NewRegistry()
 	err = metrics.Register(reg, metrics.Sources{
-		Pool:     pool,
-		Sandbox:  sandbox{runtime.Stats{Apps: 2, Running: 1, Idle: 3, Spares: 1}},
-		Recorder: recStats{record.Stats{Recorded: 10, Written: 8, Dropped: 2, Pending: 1}},
-		Outbox:   st.Outbox,
+		Pool:       pool,
+		Sandbox:    sandbox{runtime.Stats{Apps: 2, Running: 1, Idle: 3, Spares: 1}},
+		Recorder:   recStats{record.Stats{Recorded: 10, Written: 8, Dropped: 2, Pending: 1}},
+		Outbox:     st.Outbox,
+		Dispatcher: dispatcher{dispatch.Stats{Claimed: 5, Delivered: 4, DeadLettered: 1}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +126,7 @@ func TestSources(t *testing.T) {
 	defer srv.Close()
 	body := scrape(t, srv.URL)
 	for _, line := range []string{
-		`picloud_db_pool_connections{state="acquired"} 0`,
+		`picloud_db_pool_connections{state="acquired"} `,
 		`picloud_sandbox_instances{state="idle"} 3`,
 		`picloud_sandbox_apps 2`,
 		`picloud_recorder_dropped_total 2`,
@@ -129,6 +135,8 @@ func TestSources(t *testing.T) {
 		`picloud_outbox_deliveries{state="pending"} 0`,
 		`picloud_outbox_dead_letters 0`,
 		`picloud_outbox_depth_errors_total 0`,
+		`picloud_dispatch_claimed_total 5`,
+		`picloud_dispatch_dead_lettered_total 1`,
 		`go_goroutines `,
 		`process_resident_memory_bytes `,
 	} {

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/picloud/picloud/db/store"
+	"github.com/picloud/picloud/dispatch"
 	"github.com/picloud/picloud/record"
 	"github.com/picloud/picloud/runtime"
 )
@@ -26,12 +27,15 @@ type (
 	Outbox interface {
 		Depth(ctx context.Context) (store.OutboxDepth, error)
 	}
+	// Dispatcher is *dispatch.Dispatcher.
+	Dispatcher interface{ Stats() dispatch.Stats }
 )
 
 var (
 	_ Sandbox       = (*runtime.Host)(nil)
 	_ RecorderStats = (*record.Recorder)(nil)
 	_ Outbox        = (*store.Outbox)(nil)
+	_ Dispatcher    = (*dispatch.Dispatcher)(nil)
 )
 
 // Sources are the components whose state is read at each scrape. A nil
@@ -43,6 +47,8 @@ type Sources struct {
 	Sandbox Sandbox
 	// Recorder reports the invocation recorder's counters.
 	Recorder RecorderStats
+	// Dispatcher reports this process's dispatcher's counters.
+	Dispatcher Dispatcher
 	// Outbox reports the cluster-wide outbox depth. Export it from the
 	// managers only (or the one process of role all), so that a sum over
 	// the cluster does not count the outbox once per node.
@@ -93,6 +99,9 @@ func Register(reg prometheus.Registerer, s Sources) error {
 	}
 	if s.Recorder != nil {
 		cs = append(cs, newRecorderCollector(s.Recorder))
+	}
+	if s.Dispatcher != nil {
+		cs = append(cs, newDispatchCollector(s.Dispatcher))
 	}
 	if s.Outbox != nil {
 		cs = append(cs, newOutboxCollector(s))
@@ -218,6 +227,36 @@ func (c *recorderCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(ch, c.failures, float64(s.Failures))
 	gauge(ch, c.pending, float64(s.Pending))
 	counter(ch, c.tailDrops, float64(s.TailDrops))
+}
+
+type dispatchCollector struct {
+	src                                                  Dispatcher
+	claimed, delivered, failed, dead, stale, claimErrors *prometheus.Desc
+	descs
+}
+
+func newDispatchCollector(src Dispatcher) *dispatchCollector {
+	c := &dispatchCollector{
+		src:         src,
+		claimed:     desc("dispatch_claimed_total", "Deliveries this node's dispatcher claimed (each attempt once)."),
+		delivered:   desc("dispatch_delivered_total", "Deliveries it completed."),
+		failed:      desc("dispatch_failed_total", "Attempts that failed and were scheduled for a retry."),
+		dead:        desc("dispatch_dead_lettered_total", "Deliveries it moved to the dead letters after their last attempt."),
+		stale:       desc("dispatch_stale_total", "Completions refused because the claim had been lost (a rescue handed the row to another node)."),
+		claimErrors: desc("dispatch_claim_errors_total", "Claims that failed (the database was unreachable)."),
+	}
+	c.descs = descs{c.claimed, c.delivered, c.failed, c.dead, c.stale, c.claimErrors}
+	return c
+}
+
+func (c *dispatchCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.src.Stats()
+	counter(ch, c.claimed, float64(s.Claimed))
+	counter(ch, c.delivered, float64(s.Delivered))
+	counter(ch, c.failed, float64(s.Failed))
+	counter(ch, c.dead, float64(s.DeadLettered))
+	counter(ch, c.stale, float64(s.Stale))
+	counter(ch, c.claimErrors, float64(s.ClaimErrors))
 }
 
 // outboxStates are the states the outbox gauges always export (0 when

@@ -17,9 +17,12 @@ import (
 
 	"github.com/picloud/picloud/api"
 	"github.com/picloud/picloud/cluster"
+	"github.com/picloud/picloud/cron"
 	"github.com/picloud/picloud/db/listen"
 	"github.com/picloud/picloud/db/migrations"
 	"github.com/picloud/picloud/db/store"
+	"github.com/picloud/picloud/dispatch"
+	"github.com/picloud/picloud/effects"
 	"github.com/picloud/picloud/ingress"
 	"github.com/picloud/picloud/metrics"
 	"github.com/picloud/picloud/record"
@@ -195,15 +198,67 @@ func (c *cli) serve(ctx context.Context, o serveOptions) (err error) {
 	if runs.admin {
 		sources.Outbox = st.Outbox // cluster-wide: from the managers only
 	}
+
+	// A script's KV writes, publishes and queue pushes commit when it
+	// succeeds; a commit that wrote deliveries wakes a dispatcher: this
+	// process's, or the nodes' through a debounced NOTIFY.
+	var wake func()
+	fx, err := effects.New(effects.Config{Store: st, Wake: func() { wake() }, Logger: log.With("component", "effects")})
+	if err != nil {
+		return err
+	}
+	var handlers []listen.Handler
+	hostname, _ := os.Hostname()
+	name := hostname + ":" + strconv.Itoa(os.Getpid())
+	if runs.public {
+		d, err := dispatch.New(ctx, dispatch.Config{
+			Store: st, Invoker: host, Effects: fx, Recorder: invs, Name: name, Logger: log.With("component", "dispatch"),
+		})
+		if err != nil {
+			return err
+		}
+		// The dispatcher stops claiming as soon as the shutdown begins,
+		// while the HTTP servers drain: it finishes what runs within
+		// --shutdown-timeout and hands back the rest.
+		closed := make(chan error, 1)
+		stopAfter := context.AfterFunc(ctx, func() {
+			closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.shutdownTimeout)
+			defer cancel()
+			closed <- d.Close(closeCtx)
+		})
+		defer func() {
+			if stopAfter() { // no shutdown asked for: serve failed
+				closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.shutdownTimeout)
+				defer cancel()
+				err = errors.Join(err, d.Close(closeCtx))
+				return
+			}
+			err = errors.Join(err, <-closed)
+		}()
+		wake = d.Wake
+		handlers = append(handlers, d.Handlers()...)
+		sources.Dispatcher = d
+	} else {
+		n := dispatch.NewNotifier(st, 0, log.With("component", "dispatch"))
+		defer n.Close()
+		wake = n.Notify
+	}
+	if runs.admin {
+		sched, err := cron.New(ctx, cron.Config{Store: st, Wake: wake, Logger: log.With("component", "cron")})
+		if err != nil {
+			return err
+		}
+		defer sched.Close()
+		handlers = append(handlers, listen.Handler{Channel: store.RoutesChannel, Notify: sched.Changed})
+		handlers = append(handlers, listen.Handler{Channel: store.InvocationsChannel, Notify: rec.Heard})
+	}
 	if err := metrics.Register(reg, sources); err != nil {
 		return err
 	}
-
-	var handlers []listen.Handler
 	var ing *ingress.Handler
 	if runs.public {
 		ing, err = ingress.New(ctx, ingress.Config{
-			Store: st, Invoker: host, Recorder: invs, Logger: log.With("component", "ingress"),
+			Store: st, Invoker: host, Recorder: invs, Effects: fx, Logger: log.With("component", "ingress"),
 		})
 		if err != nil {
 			return err
@@ -211,10 +266,7 @@ func (c *cli) serve(ctx context.Context, o serveOptions) (err error) {
 		defer ing.Close()
 		handlers = append(handlers, listen.Handler{Channel: store.RoutesChannel, Notify: ing.Changed, Resync: ing.Resync})
 	}
-	if runs.admin {
-		handlers = append(handlers, listen.Handler{Channel: store.InvocationsChannel, Notify: rec.Heard})
-	}
-	changes, err := listen.Start(db.pool.Config().ConnConfig, listen.Config{Logger: log.With("component", "listen")}, handlers...)
+	changes, err := listen.Start(db.pool.Config().ConnConfig, listen.Config{Logger: log.With("component", "listen")}, listen.Merge(handlers...)...)
 	if err != nil {
 		return err
 	}
@@ -271,9 +323,8 @@ func (c *cli) serve(ctx context.Context, o serveOptions) (err error) {
 		return err
 	}
 
-	hostname, _ := os.Hostname()
 	member, err := cluster.Join(ctx, cluster.Config{
-		Store: st, Name: hostname + ":" + strconv.Itoa(os.Getpid()), Role: o.role, Version: version,
+		Store: st, Name: name, Role: o.role, Version: version,
 		AdminAddr: admin.Addr().String(), PublicAddr: addrOf(public),
 		Registerer: reg, Logger: log.With("component", "cluster"),
 	})
