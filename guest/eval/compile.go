@@ -63,6 +63,7 @@ type loopCtx struct {
 
 // fnComp is the compile-time state of one function.
 type fnComp struct {
+	pool       map[string]bool // variables whose closures never escape (see poolableVars)
 	parent     *fnComp
 	def        *funcDef
 	vars       []scopeVar
@@ -206,6 +207,7 @@ func compileProgram(script *syntax.Script, builtins *Registry) (p *Program, err 
 		c := &compiler{prog: p, builtins: builtins, captured: captured, collect: pass == 0}
 		main := &funcDef{name: "", prog: p, main: true}
 		fc := c.newFn(nil, main)
+		fc.pool = poolableVars(script.Stmts)
 		c.fc = fc
 		main.body = c.funcBody(script.Stmts, nil)
 		main.weight = fc.weight + 1
@@ -225,6 +227,7 @@ func compileProgram(script *syntax.Script, builtins *Registry) (p *Program, err 
 func (c *compiler) compileFn(fd *funcDef, parent *fnComp, params []*syntax.Ident, body []syntax.Stmt) *fnComp {
 	saved := c.fc
 	fc := c.newFn(parent, fd)
+	fc.pool = poolableVars(body)
 	c.fc = fc
 	fd.cellParams = nil
 	for i, p := range params {
@@ -501,7 +504,10 @@ func (c *compiler) stmt(s syntax.Stmt) expr {
 
 func (c *compiler) let(s *syntax.LetStmt) expr {
 	var val expr
-	if s.Value != nil {
+	if cl, ok := s.Value.(*syntax.ClosureExpr); ok && !s.Const && !s.Export && !c.captured[s.Name] && c.fc.pool[s.Name.Name] && !c.fc.evalTop {
+		// the variable's slot is the next one (declare runs after its value)
+		val = c.closureAt(cl, c.fc.next)
+	} else if s.Value != nil {
 		val = c.value(s.Value)
 	} else {
 		val = func(*frame) Value { return Value{} }
@@ -544,6 +550,50 @@ func (c *compiler) let(s *syntax.LetStmt) expr {
 			return Value{}
 		}
 	}
+}
+
+// poolableVars returns the names that body (a function's statements) only
+// declares with `let` and uses as the receiver of `.call(…)`, when body never
+// calls eval or shares its scope (f!()): a closure stored in such a variable
+// never escapes it, so when the `let` runs again (the next iteration, the next
+// call at this depth) the closure it stored before is garbage and is reused.
+func poolableVars(body []syntax.Stmt) map[string]bool {
+	uses, calls := map[string]int{}, map[string]int{}
+	shared := false
+	for _, st := range body {
+		syntax.Inspect(st, func(n syntax.Node) bool {
+			switch x := n.(type) {
+			case *syntax.Ident:
+				uses[x.Name]++
+			case *syntax.LetStmt:
+				if !x.Const && !x.Export && x.Name != nil {
+					calls[x.Name.Name]++
+				}
+			case *syntax.MethodCallExpr:
+				if id, ok := x.Recv.(*syntax.Ident); ok && x.Name == "call" {
+					calls[id.Name]++
+				}
+			case *syntax.CallExpr:
+				if x.Bang || len(x.Namespace) == 0 && x.Name == "eval" {
+					shared = true
+				}
+			}
+			return true
+		})
+	}
+	if shared {
+		return nil
+	}
+	var pool map[string]bool
+	for name, n := range uses {
+		if calls[name] == n {
+			if pool == nil {
+				pool = map[string]bool{}
+			}
+			pool[name] = true
+		}
+	}
+	return pool
 }
 
 func (c *compiler) breakStmt(value syntax.Expr, kind ctlKind, pos Pos) expr {

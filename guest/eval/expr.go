@@ -1107,7 +1107,12 @@ func (m *machine) forEach(fr *frame, l *forLoop, v Value, pos Pos) Value {
 	return Value{}
 }
 
-func (c *compiler) closure(e *syntax.ClosureExpr) expr {
+func (c *compiler) closure(e *syntax.ClosureExpr) expr { return c.closureAt(e, -1) }
+
+// closureAt compiles a closure expression; pool >= 0 is the slot of the
+// variable its value is stored in, when poolableVars proved the closure never
+// escapes it: a closure of this site still in that slot is dead and reused.
+func (c *compiler) closureAt(e *syntax.ClosureExpr, pool int) expr {
 	c.anonSeq++
 	fd := &funcDef{
 		name:    fmt.Sprintf("anon$%d_%d", e.Pos.Line, e.Pos.Col),
@@ -1128,8 +1133,17 @@ func (c *compiler) closure(e *syntax.ClosureExpr) expr {
 	bytes := int64(64 + 8*len(caps))
 	return func(fr *frame) Value {
 		m := fr.m
-		m.allocP(bytes, pos)
-		fp := m.newFnPtr()
+		var fp *FnPtr
+		if pool >= 0 {
+			if v := fr.slots[pool]; v.k == FnPtrKind && (*FnPtr)(v.p).fn == fd {
+				fp = (*FnPtr)(v.p)
+				*fp = FnPtr{}
+			}
+		}
+		if fp == nil {
+			m.allocP(bytes, pos)
+			fp = m.newFnPtr()
+		}
 		fp.Name, fp.fn, fp.mod = fd.name, fd, fr.mod
 		if len(caps) > 0 {
 			if len(caps) <= len(fp.cap2) {
