@@ -30,6 +30,7 @@ import (
 
 	"github.com/picloud/picloud/dashboard"
 	"github.com/picloud/picloud/db/store"
+	"github.com/picloud/picloud/effects"
 	"github.com/picloud/picloud/runtime"
 )
 
@@ -71,6 +72,13 @@ type Config struct {
 	// Tail feeds the live tail (GET /api/v1/apps/{app}/invocations/stream):
 	// the process's *record.Recorder. Default: none; the stream answers 503.
 	Tail Tail
+
+	// Effects stages and commits what scripts run from the API do, and the
+	// API's own publishes, queue pushes and KV edits (events.go): the
+	// process's *effects.Manager, whose Wake reaches the dispatcher.
+	// Default: a Manager on Store without Wake (dispatchers find the
+	// deliveries by polling).
+	Effects *effects.Manager
 
 	// PublicURL is the public listener's base URL as clients reach it
 	// (e.g. https://fn.example.com); the endpoint URLs in responses start
@@ -135,6 +143,9 @@ type Check struct {
 func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Effects == nil && c.Store != nil {
+		c.Effects, _ = effects.New(effects.Config{Store: c.Store, Logger: c.Logger}) // fails only on a bad Config
 	}
 	if c.CheckTimeout == 0 {
 		c.CheckTimeout = 2 * time.Second
@@ -217,6 +228,9 @@ func New(cfg Config) (*Server, error) {
 
 	s.admin = gin.New()
 	s.admin.HandleMethodNotAllowed = true
+	// Route on the escaped path, so a path parameter may hold an escaped
+	// slash (a KV key "user/1" is /kv/user%2F1); parameters are unescaped.
+	s.admin.UseRawPath = true
 	s.admin.Use(s.logRequests(), s.recoverPanics())
 	s.admin.GET("/healthz", s.healthz)
 	s.admin.HEAD("/healthz", s.healthz)

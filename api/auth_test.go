@@ -110,7 +110,7 @@ func routeCases(t *testing.T, e *env, f fixture) []routeCase {
 	scoped := func(method, route string, path func() string, b func() any, scope auth.Scope, ok int) routeCase {
 		return routeCase{method: method, route: route, path: path, body: b, access: accessScope, scope: scope, ok: ok}
 	}
-	return []routeCase{
+	return append([]routeCase{
 		{method: "GET", route: "/openapi.json", path: fixed("/api/v1/openapi.json"), access: accessPublic, ok: 200},
 		{method: "GET", route: "/whoami", path: fixed("/api/v1/whoami"), access: accessToken, ok: 200},
 		{method: "GET", route: "/topics/validate", path: fixed("/api/v1/topics/validate?pattern=a.*"), access: accessToken, ok: 200},
@@ -153,7 +153,7 @@ func routeCases(t *testing.T, e *env, f fixture) []routeCase {
 		scoped("POST", "/tokens", fixed("/api/v1/tokens"), body(map[string]any{"name": "n", "scopes": []string{"app:read"}}), auth.Admin, 201),
 		scoped("GET", "/tokens/:id", fixed("/api/v1/tokens/"+strconv.FormatInt(f.tokenID, 10)), nil, auth.Admin, 200),
 		scoped("DELETE", "/tokens/:id", freshToken, nil, auth.Admin, 204),
-	}
+	}, eventRouteCases(t, e, f)...) // events_test.go
 }
 
 // implies is the scope rule of DESIGN.md, written out independently of

@@ -230,7 +230,7 @@ func (e *env) checkDocumented(hr *http.Request, r resp) {
 	if !strings.HasPrefix(hr.URL.Path, apiPrefix+"/") || r.code == http.StatusMethodNotAllowed {
 		return
 	}
-	rt, params, ok := findOperation(e.srv.OpenAPI(), hr.Method, strings.TrimPrefix(hr.URL.Path, apiPrefix))
+	rt, params, ok := findOperation(e.srv.OpenAPI(), hr.Method, strings.TrimPrefix(hr.URL.EscapedPath(), apiPrefix))
 	if !ok {
 		if r.code != http.StatusNotFound {
 			e.t.Errorf("%s %s answered %d but is not in the OpenAPI document", hr.Method, hr.URL.Path, r.code)

@@ -117,14 +117,16 @@ func (s *Server) invoke(c *gin.Context) {
 		return
 	}
 	started := s.cfg.Now()
+	stage := s.cfg.Effects.Stage(app) // kv::, pubsub::, queue:: (events.go)
 	res, runErr := s.cfg.Invoker.Invoke(ctx, runtime.Request{
 		App: app.Slug, Script: sc.Name,
 		// The guest caches compiled programs per app by this key: the
 		// source's hash names the source exactly.
 		Version: hex.EncodeToString(v.SHA256[:]), Source: v.Source,
 		InvocationID: id.String(), Event: event, Env: app.Env,
-		Limits: s.invocationLimits(app.Limits),
+		Limits: s.invocationLimits(app.Limits), Effects: stage,
 	})
+	s.commitEffects(ctx, stage, &res, &runErr)
 	if runErr != nil && res.Outcome == "" {
 		// The guest did not run: the caller went away, or the sandbox
 		// failed. Nothing to record.

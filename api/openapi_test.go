@@ -101,6 +101,9 @@ var allCodes = []string{
 	CodeTokenNotFound, CodeMethodNotAllowed, CodeAppExists, CodeRouteExists, CodeQueueHasConsumer,
 	CodeScriptNotDeployed, CodeLastAdminToken, CodeConflict, CodeBodyTooLarge, CodeUnsupportedMediaType,
 	CodeInternal, CodeUnavailable,
+	// problems_events.go
+	CodeInvalidTopic, CodeKVKeyNotFound, CodeDeliveryNotFound, CodeDeliveryRunning, CodeQueueHasNoConsumer,
+	CodeTriggerGone, CodeKVQuotaExceeded,
 }
 
 // The response check of the tests' client catches a response that strays

@@ -46,7 +46,7 @@ func (s *Server) routes() []apiRoute {
 	}
 	tailRoute := r(http.MethodGet, "/apps/:app/invocations/stream", auth.ScriptRead, s.streamInvocations)
 	tailRoute.queryToken = true
-	return []apiRoute{
+	return append([]apiRoute{
 		{method: http.MethodGet, path: "/openapi.json", access: accessPublic, handler: s.serveOpenAPI},
 		{method: http.MethodGet, path: "/whoami", access: accessToken, handler: s.whoami},
 		{method: http.MethodGet, path: "/topics/validate", access: accessToken, handler: s.validateTopic},
@@ -87,7 +87,7 @@ func (s *Server) routes() []apiRoute {
 		r(http.MethodPost, "/tokens", auth.Admin, s.createToken),
 		r(http.MethodGet, "/tokens/:id", auth.Admin, s.getToken),
 		r(http.MethodDelete, "/tokens/:id", auth.Admin, s.revokeToken),
-	}
+	}, s.eventRoutes()...) // events.go: publish, queue push, KV, deliveries
 }
 
 // registerAPI loads the OpenAPI document and registers every route with its

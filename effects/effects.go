@@ -211,29 +211,42 @@ func (m *Manager) Commit(ctx context.Context, stage *Stage) (Summary, error) {
 // Woke calls Config.Wake when sum made deliveries: call it after the
 // transaction that committed a stage with Stage.Commit committed.
 func (m *Manager) Woke(sum Summary) {
-	if sum.Deliveries > 0 && m.cfg.Wake != nil {
+	if sum.Deliveries > 0 {
+		m.Wake()
+	}
+}
+
+// Wake calls Config.Wake, if set: deliveries were made due by other means
+// (a dead letter replayed, a retry brought forward).
+func (m *Manager) Wake() {
+	if m.cfg.Wake != nil {
 		m.cfg.Wake()
 	}
 }
 
 // fxError is a failed call's error: its kind (hostfuncs.ErrInvalid or
-// ErrLimit) and the message the script sees.
+// ErrLimit, and ErrQuota for the quota) and the message the script sees.
 type fxError struct {
-	kind error
-	msg  string
+	kinds []error
+	msg   string
 }
 
-func (e *fxError) Error() string { return e.msg }
-func (e *fxError) Unwrap() error { return e.kind }
+func (e *fxError) Error() string   { return e.msg }
+func (e *fxError) Unwrap() []error { return e.kinds }
 
 func invalidf(format string, args ...any) error {
-	return &fxError{kind: hostfuncs.ErrInvalid, msg: fmt.Sprintf(format, args...)}
+	return &fxError{kinds: []error{hostfuncs.ErrInvalid}, msg: fmt.Sprintf(format, args...)}
 }
 
 func limitf(format string, args ...any) error {
-	return &fxError{kind: hostfuncs.ErrLimit, msg: fmt.Sprintf(format, args...)}
+	return &fxError{kinds: []error{hostfuncs.ErrLimit}, msg: fmt.Sprintf(format, args...)}
 }
 
-// ErrQuota is the error of a commit that would take the app over its KV
-// quota (errors.Is works on what Commit returns).
+func quotaf(format string, args ...any) error {
+	return &fxError{kinds: []error{hostfuncs.ErrLimit, ErrQuota}, msg: fmt.Sprintf(format, args...)}
+}
+
+// ErrQuota is the error of a write that would take the app over its KV
+// quota: staging one (errors.Is(err, hostfuncs.ErrLimit) too), or a
+// commit that concurrent writers took over it.
 var ErrQuota = errors.New("effects: the app's KV quota is exceeded")

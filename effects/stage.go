@@ -407,7 +407,7 @@ func (s *Stage) checkQuota(ctx context.Context, key string, value json.RawMessag
 	}
 	need := int64(len(key)) + storedLen(value) - s.oldSizes[key]
 	if need > 0 && after+need > s.quota {
-		return limitf("writing %q would take the app's KV store to %d bytes, over its quota of %d (the store holds %d bytes)",
+		return quotaf("writing %q would take the app's KV store to %d bytes, over its quota of %d (the store holds %d bytes)",
 			key, after+need, s.quota, s.usage)
 	}
 	return nil
@@ -510,7 +510,8 @@ type Summary struct {
 	Published []int64
 	// Pushed has, for each push in order, its delivery.
 	Pushed []Pushed
-	// KVWrites is the number of keys written.
+	// KVWrites is the number of keys written: set, incremented, or
+	// deleted (a deletion counts when the key existed).
 	KVWrites int
 }
 
@@ -634,7 +635,7 @@ func (s *Stage) commitKV(ctx context.Context, st *store.Store, sum *Summary) err
 			return fmt.Errorf("%w: the commit would take it to %d bytes, over its quota of %d", ErrQuota, after, s.quota)
 		}
 	}
-	sum.KVWrites = len(setKeys) + len(incKeys) + len(delKeys)
+	sum.KVWrites = len(changes)
 	if len(changes) > 0 {
 		n, err := st.Outbox.KVChangedMany(ctx, s.appID, changes)
 		if err != nil {
