@@ -299,6 +299,7 @@ func (c *cli) serve(ctx context.Context, o serveOptions) (err error) {
 		}
 		apiCfg.Store = st
 		apiCfg.Invoker = host
+		apiCfg.Effects = fx // the API's publishes, pushes, KV edits and runs wake the dispatchers
 		apiCfg.Recorder = invs
 		apiCfg.Tail = rec
 		apiCfg.PublicURL = o.publicURL
