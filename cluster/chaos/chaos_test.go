@@ -2,8 +2,10 @@ package chaos
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,6 +16,20 @@ import (
 	"github.com/picloud/picloud/client"
 	"github.com/picloud/picloud/cluster/clustertest"
 )
+
+// The chaos app's scripts. publish answers only after its publish
+// committed; counter counts each message in its own KV key (effects are
+// committed with the delivery's completion, so a retried delivery must not
+// count twice); tick counts each cron tick by its fired_at.
+const (
+	helloSrc   = `"ok " + ctx.event.http.path`
+	publishSrc = `pubsub::publish_durable("count", #{n: ctx.event.http.query.n}); "published"`
+	counterSrc = `kv::incr("msg:" + ctx.event.pubsub.message.n, 1)`
+	tickSrc    = `kv::incr("tick:" + ctx.event.cron.fired_at, 1)`
+)
+
+func hello(int64) string         { return "/chaos/hello" }
+func publishPath(n int64) string { return "/chaos/publish?n=" + strconv.FormatInt(n, 10) }
 
 // setup deploys the chaos app's HTTP script through the manager and waits
 // until every node serves it.
@@ -27,24 +43,47 @@ func setup(t *testing.T, c *clustertest.Cluster) *client.Client {
 	if _, err := cl.CreateApp(ctx, client.NewApp{Slug: "chaos"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cl.Deploy(ctx, "chaos", "hello", `"ok " + ctx.event.http.path`); err != nil {
+	if _, err := cl.Deploy(ctx, "chaos", "hello", helloSrc); err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range c.Nodes {
-		awaitOK(t, "http://"+n.Public+"/chaos/hello")
+		awaitOK(t, "http://"+n.Public+"/chaos/hello", "ok /hello")
 	}
 	return cl
 }
 
-func awaitOK(t *testing.T, url string) {
+// setupEvents adds the publisher, the counter on topic "count" and, with
+// cron, the tick every second.
+func setupEvents(t *testing.T, c *clustertest.Cluster, cl *client.Client, cron bool) {
+	t.Helper()
+	ctx := t.Context()
+	for name, src := range map[string]string{"publish": publishSrc, "counter": counterSrc, "tick": tickSrc} {
+		if _, err := cl.Deploy(ctx, "chaos", name, src); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := cl.CreateTrigger(ctx, "chaos", client.KindPubsub, client.NewTrigger{Script: "counter", Pubsub: &client.PubsubTrigger{Pattern: "count"}}); err != nil {
+		t.Fatal(err)
+	}
+	if cron {
+		if _, err := cl.CreateTrigger(ctx, "chaos", client.KindCron, client.NewTrigger{Script: "tick", Cron: &client.CronTrigger{Schedule: "@every 1s"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, n := range c.Nodes {
+		awaitOK(t, fmt.Sprintf("http://%s/chaos/publish?n=probe%d", n.Public, i), "published")
+	}
+}
+
+func awaitOK(t *testing.T, url, want string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if code, body, err := getURL(url); err == nil && code == 200 && body == "ok /hello" {
+		if code, body, err := getURL(url); err == nil && code == 200 && body == want {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s never answered", url)
+			t.Fatalf("%s never answered %q", url, want)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -68,22 +107,76 @@ func targets(c *clustertest.Cluster) []string {
 	return out
 }
 
-func okResult(r result) bool { return r.err == nil && r.status == 200 && r.body == "ok /hello" }
+func okResult(r result) bool        { return r.err == nil && r.status == 200 && r.body == "ok /hello" }
+func publishedResult(r result) bool { return r.err == nil && r.status == 200 && r.body == "published" }
 
-// TestChaos: one manager and three nodes under steady HTTP traffic for
+// counters reads the chaos app's KV counters with prefix.
+func counters(t *testing.T, conn *pgx.Conn, prefix string) map[string]int {
+	t.Helper()
+	rows, err := conn.Query(t.Context(), `SELECT k.key, k.value::text FROM kv k JOIN apps a ON a.id = k.app_id
+		WHERE a.slug = 'chaos' AND starts_with(k.key, $1)`, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			t.Fatal(err)
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			t.Fatalf("counter %s = %s, not a number", k, v)
+		}
+		out[strings.TrimPrefix(k, prefix)] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// awaitDrained waits until no pubsub delivery is left in the outbox and
+// returns how long that took.
+func awaitDrained(t *testing.T, conn *pgx.Conn, within time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		var left int
+		if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM outbox WHERE kind = 'pubsub'`).Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+		if left == 0 {
+			return time.Since(start)
+		}
+		if time.Since(start) > within {
+			t.Fatalf("%d pubsub deliveries still in the outbox after %v", left, within)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestChaos: one manager and three nodes under steady HTTP traffic and
+// publishes (through a script: the publish commits before the response)
+// into a counter script, with a cron trigger ticking every second, for
 // about 25 seconds; node 2 is killed with SIGKILL and restarted, and
-// PostgreSQL crashes and recovers (pg_ctl restart -m immediate). Requests
-// fail only to the killed node while it is down, and around the database's
-// restart.
+// PostgreSQL crashes and recovers (pg_ctl restart -m immediate).
+// Afterwards every acknowledged publish was delivered and counted exactly
+// once, no message was counted twice, every cron tick fired once, and
+// requests failed only to the killed node while it was down, and around
+// the database's restart.
 func TestChaos(t *testing.T) {
 	if testing.Short() {
-		t.Skip("the chaos test runs for about 30 seconds")
+		t.Skip("the chaos test runs for about 45 seconds")
 	}
 	c := clustertest.Start(t, clustertest.Config{Nodes: 3, Binary: binary})
-	setup(t, c)
+	cl := setup(t, c)
+	setupEvents(t, c, cl, true)
+	cronStart := time.Now()
 
-	const rate = 150 // requests per second, over all nodes
-	ld := startLoad(targets(c), "/chaos/hello", rate, 3)
+	const rate, publishRate = 100, 40 // per second, over all nodes
+	hl := startLoad(targets(c), hello, rate, 3)
+	pl := startLoad(targets(c), publishPath, publishRate, 2)
 	var windows []window
 	pause := func(d time.Duration) {
 		select {
@@ -105,28 +198,90 @@ func TestChaos(t *testing.T) {
 	pause(4 * time.Second)
 	w = window{what: "database restart", target: -1, start: time.Now()}
 	c.RestartDatabase(t)
-	// The nodes' pools notice dead connections on their next use; allow a
-	// second for that after the server is back.
+	// The pools notice dead connections on their next use; allow a second
+	// for that after the server is back.
 	w.end = time.Now().Add(time.Second)
 	windows = append(windows, w)
 	t.Logf("the database restarted in %v", time.Since(w.start).Round(time.Millisecond))
 
 	pause(10 * time.Second)
-	res := ld.stop()
+	hres, pres := hl.stop(), pl.stop()
 
-	outside, inside := failures(res, okResult, windows)
-	t.Logf("%d requests; failures inside the fault windows: %v", len(res), inside)
-	for i, r := range outside {
-		if i == 10 {
-			t.Errorf("… and %d more", len(outside)-10)
-			break
+	for _, l := range []struct {
+		what string
+		res  []result
+		ok   func(result) bool
+		rate int
+	}{{"HTTP", hres, okResult, rate}, {"publish", pres, publishedResult, publishRate}} {
+		outside, inside := failures(l.res, l.ok, windows)
+		t.Logf("%s: %d requests; failures inside the fault windows: %v", l.what, len(l.res), inside)
+		for i, r := range outside {
+			if i == 10 {
+				t.Errorf("… and %d more", len(outside)-10)
+				break
+			}
+			t.Errorf("%s failed outside every fault window: %v", l.what, r)
 		}
-		t.Errorf("failed outside every fault window: %v", r)
+		if len(l.res) < l.rate*15 {
+			t.Errorf("%s: only %d requests in 25 s at %d/s: the load generator or the nodes stalled", l.what, len(l.res), l.rate)
+		}
 	}
-	if len(res) < rate*15 {
-		t.Errorf("only %d requests in 25 s at %d/s: the load generator or the nodes stalled", len(res), rate)
+
+	conn, err := pgx.Connect(t.Context(), c.URL)
+	if err != nil {
+		t.Fatal(err)
 	}
-	// Every process is still ready and answers.
+	defer conn.Close(context.Background())
+	t.Logf("the outbox drained %v after the load stopped", awaitDrained(t, conn, 90*time.Second).Round(time.Millisecond))
+
+	// Every acknowledged publish counted exactly once; an unacknowledged
+	// one (its node died or the database went away mid-request) at most
+	// once; nothing else.
+	msgs := counters(t, conn, "msg:")
+	acked, unacked := 0, 0
+	sent := map[string]bool{}
+	for i := range c.Nodes {
+		sent[fmt.Sprintf("probe%d", i)] = true // setup's, each acknowledged once
+	}
+	for _, r := range pres {
+		n := strconv.FormatInt(r.seq, 10)
+		sent[n] = true
+		if publishedResult(r) {
+			acked++
+			if msgs[n] != 1 {
+				t.Errorf("acknowledged publish %s counted %d times, want once", n, msgs[n])
+			}
+		} else {
+			unacked++
+		}
+	}
+	for n, v := range msgs {
+		if !sent[n] || v != 1 {
+			t.Errorf("message %s counted %d times (sent: %v)", n, v, sent[n])
+		}
+	}
+	var dead int
+	if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM outbox_dead`).Scan(&dead); err != nil {
+		t.Fatal(err)
+	}
+	if dead != 0 {
+		t.Errorf("%d dead letters, want none", dead)
+	}
+	t.Logf("publishes: %d acknowledged, %d not; %d messages counted", acked, unacked, len(msgs))
+
+	// Each cron tick once: a tick key counted twice is a double fire.
+	ticks := counters(t, conn, "tick:")
+	for at, v := range ticks {
+		if v != 1 {
+			t.Errorf("cron tick %s fired %d times, want once", at, v)
+		}
+	}
+	elapsed := time.Since(cronStart)
+	if min := int(elapsed.Seconds()*0.6) - 8; len(ticks) < min {
+		t.Errorf("%d cron ticks in %v, want at least %d", len(ticks), elapsed.Round(time.Second), min)
+	}
+	t.Logf("cron: %d ticks in %v, each once", len(ticks), elapsed.Round(time.Second))
+
 	for _, p := range c.Procs() {
 		if code, body, err := p.Get("/readyz"); err != nil || code != 200 {
 			t.Errorf("%s /readyz after the faults: %d %s %v", p.Name, code, body, err)
@@ -136,24 +291,33 @@ func TestChaos(t *testing.T) {
 
 // TestTermUnderLoad: SIGTERM turns a node's /readyz to 503 "draining" at
 // once while it keeps serving for --drain-delay, then it exits cleanly
-// within its deadline: requests it accepted all succeed, it leaves the
-// member list, and it holds no delivery.
+// within its deadline: requests it accepted all succeed, every publish it
+// acknowledged is delivered, it leaves the member list, and no delivery is
+// left leased.
 func TestTermUnderLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a cluster")
 	}
 	c := clustertest.Start(t, clustertest.Config{Nodes: 2, Binary: binary, NodeArgs: []string{"--drain-delay", "1s", "--shutdown-timeout", "10s"}})
-	setup(t, c)
+	cl := setup(t, c)
+	setupEvents(t, c, cl, false)
 	node := c.Nodes[0]
-	ld := startLoad(targets(c)[:1], "/chaos/hello", 100, 2)
-	time.Sleep(time.Second)
+	hl := startLoad(targets(c)[:1], hello, 100, 2)
+	pl := startLoad(targets(c), publishPath, 60, 2)
+	time.Sleep(time.Second) // under load for a while
 
 	termAt := time.Now()
 	node.Signal(t, syscall.SIGTERM)
-	// Draining is visible at once, while it still serves.
-	code, body, err := node.Get("/readyz")
-	if err != nil || code != 503 || !strings.Contains(body, `"draining"`) {
-		t.Fatalf("/readyz right after SIGTERM = %d %s %v; want 503 draining", code, body, err)
+	// Draining shows as soon as the signal is handled, while the node
+	// still serves (the drain delay is 1s).
+	for {
+		code, body, err := node.Get("/readyz")
+		if err == nil && code == 503 && strings.Contains(body, `"draining"`) {
+			break
+		}
+		if err != nil || code != 200 || time.Since(termAt) > 500*time.Millisecond {
+			t.Fatalf("/readyz %v after SIGTERM = %d %s %v; want 503 draining", time.Since(termAt), code, body, err)
+		}
 	}
 	select {
 	case <-node.Exited():
@@ -163,35 +327,48 @@ func TestTermUnderLoad(t *testing.T) {
 	if err := node.Err(); err != nil {
 		t.Fatalf("the node exited with %v:\n%s", err, node.Log())
 	}
-	res := ld.stop()
-	var before, after, failedBefore int
-	for _, r := range res {
-		switch {
-		case r.at.Before(termAt.Add(900 * time.Millisecond)): // within the drain delay: must be served
-			before++
-			if !okResult(r) {
-				failedBefore++
-				t.Errorf("a request during the drain failed: %v", r)
-			}
-		default:
+	hres, pres := hl.stop(), pl.stop()
+	var during, after int
+	for _, r := range hres {
+		if r.at.After(termAt.Add(900 * time.Millisecond)) {
 			after++
+			continue
+		}
+		during++ // before the drain delay ended: must be served
+		if !okResult(r) {
+			t.Errorf("a request during the drain failed: %v", r)
 		}
 	}
-	t.Logf("%d requests before and during the drain (%d failed), %d after", before, failedBefore, after)
+	t.Logf("%d requests before and during the drain, %d after", during, after)
 
 	conn, err := pgx.Connect(t.Context(), c.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(context.Background())
-	var members, leased int
+	var members, orphans int
 	if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM cluster_members WHERE admin_addr = $1`, node.Admin).Scan(&members); err != nil {
 		t.Fatal(err)
 	}
-	if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM outbox WHERE state = 1`).Scan(&leased); err != nil {
+	// Rows the stopped node still held would be leased by a node that is
+	// no longer registered.
+	if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM outbox
+		WHERE state = 1 AND claimed_by NOT IN (SELECT id FROM dispatcher_nodes)`).Scan(&orphans); err != nil {
 		t.Fatal(err)
 	}
-	if members != 0 || leased != 0 {
-		t.Fatalf("after a clean stop: %d member rows, %d leased deliveries; want none", members, leased)
+	if members != 0 || orphans != 0 {
+		t.Fatalf("after a clean stop: %d member rows, %d deliveries leased by no node; want none", members, orphans)
 	}
+	awaitDrained(t, conn, 60*time.Second)
+	msgs := counters(t, conn, "msg:")
+	acked := 0
+	for _, r := range pres {
+		if publishedResult(r) {
+			acked++
+			if n := strconv.FormatInt(r.seq, 10); msgs[n] != 1 {
+				t.Errorf("acknowledged publish %s counted %d times, want once", n, msgs[n])
+			}
+		}
+	}
+	t.Logf("%d acknowledged publishes, all counted once", acked)
 }

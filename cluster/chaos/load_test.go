@@ -6,13 +6,16 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // result is one request of the load.
 type result struct {
 	at     time.Time // when it was sent
+	done   time.Time // when it was answered or failed
 	target int       // the index of the target it went to
+	seq    int64     // the request's number, unique in its load
 	status int       // 0 when it failed before a response
 	err    error
 	body   string
@@ -27,11 +30,12 @@ type load struct {
 	res    []result
 }
 
-func startLoad(targets []string, path string, rate float64, workers int) *load {
+func startLoad(targets []string, path func(seq int64) string, rate float64, workers int) *load {
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &load{cancel: cancel}
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
 	interval := time.Duration(float64(time.Second) * float64(workers) / rate)
+	var seqs atomic.Int64
 	for w := range workers {
 		l.wg.Add(1)
 		go func() {
@@ -45,8 +49,8 @@ func startLoad(targets []string, path string, rate float64, workers int) *load {
 				case <-t.C:
 				}
 				target := n % len(targets)
-				r := result{at: time.Now(), target: target}
-				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, targets[target]+path, nil)
+				r := result{at: time.Now(), target: target, seq: seqs.Add(1)}
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, targets[target]+path(r.seq), nil)
 				resp, err := client.Do(req)
 				if err != nil {
 					if ctx.Err() != nil {
@@ -58,6 +62,7 @@ func startLoad(targets []string, path string, rate float64, workers int) *load {
 					resp.Body.Close()
 					r.status, r.body = resp.StatusCode, string(b)
 				}
+				r.done = time.Now()
 				l.mu.Lock()
 				l.res = append(l.res, r)
 				l.mu.Unlock()
@@ -81,8 +86,10 @@ type window struct {
 	start, end time.Time
 }
 
+// covers reports whether r was in flight during w: sent before it ended,
+// and answered (or failed) after it began.
 func (w window) covers(r result) bool {
-	return (w.target < 0 || w.target == r.target) && !r.at.Before(w.start) && !r.at.After(w.end)
+	return (w.target < 0 || w.target == r.target) && !r.at.After(w.end) && !r.done.Before(w.start)
 }
 
 // failures checks the results against the windows: it returns the
@@ -110,7 +117,7 @@ func failures(res []result, ok func(result) bool, windows []window) (outside []r
 
 func (r result) String() string {
 	if r.err != nil {
-		return fmt.Sprintf("%s target %d: %v", r.at.Format("15:04:05.000"), r.target, r.err)
+		return fmt.Sprintf("%s #%d to target %d: %v", r.at.Format("15:04:05.000"), r.seq, r.target, r.err)
 	}
-	return fmt.Sprintf("%s target %d: %d %q", r.at.Format("15:04:05.000"), r.target, r.status, r.body)
+	return fmt.Sprintf("%s #%d to target %d: %d %q", r.at.Format("15:04:05.000"), r.seq, r.target, r.status, r.body)
 }

@@ -21,7 +21,7 @@ func TestSoak(t *testing.T) {
 	}
 	c := clustertest.Start(t, clustertest.Config{Nodes: 2, Binary: binary})
 	setup(t, c)
-	ld := startLoad(targets(c), "/chaos/hello", 200, 4)
+	ld := startLoad(targets(c), hello, 200, 4)
 
 	type sample struct {
 		at         time.Duration
