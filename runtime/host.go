@@ -40,7 +40,7 @@ const (
 	BackstopTrap Backstop = "trap"
 	// BackstopInterrupt runs every guest with wazero's WithCloseOnContextDone:
 	// a guest still running Grace after its deadline is closed wherever it
-	// is. This bounds every invocation, but makes the interpreter 1.3–20
+	// is. This bounds every invocation, but makes the interpreter about 4–10
 	// times slower (wazero v1.12.0 exits to Go at every loop header).
 	BackstopInterrupt Backstop = "interrupt"
 )
