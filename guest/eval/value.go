@@ -5,7 +5,7 @@ package eval
 
 import (
 	"math"
-	"sort"
+	"slices"
 	"strings"
 	"unsafe"
 )
@@ -399,7 +399,7 @@ func (m *Map) Keys() []string {
 		for k := range m.m {
 			keys = append(keys, k)
 		}
-		sort.Strings(keys)
+		sortKeys(keys)
 		m.keys = keys
 	}
 	return m.keys
@@ -590,4 +590,55 @@ func cmpFloat(x, y float64) (int, bool) {
 		return 0, true
 	}
 	return 0, false
+}
+
+// sortKeys sorts map keys in byte order (Rhai's BTreeMap order): an MSD radix
+// sort on the byte at depth d, about twice as fast as a comparison sort on
+// the many keys with a common prefix that scripts build.
+func sortKeys(s []string) {
+	if len(s) <= radixMin {
+		slices.Sort(s)
+		return
+	}
+	radixSort(s, make([]string, len(s)), 0)
+}
+
+const radixMin = 48
+
+func radixSort(s, tmp []string, d int) {
+	if len(s) <= radixMin {
+		slices.Sort(s)
+		return
+	}
+	var count, start [257]int
+	for _, x := range s {
+		count[keyByte(x, d)]++
+	}
+	sum := 0
+	for i := range count {
+		start[i] = sum
+		sum += count[i]
+	}
+	pos := start
+	for _, x := range s {
+		k := keyByte(x, d)
+		tmp[pos[k]] = x
+		pos[k]++
+	}
+	copy(s, tmp[:len(s)])
+	// bucket 0 holds the strings that end at d: all equal
+	for b := 1; b < len(count); b++ {
+		if n := count[b]; n > 1 {
+			lo := start[b]
+			radixSort(s[lo:lo+n], tmp[lo:lo+n], d+1)
+		}
+	}
+}
+
+// keyByte is the radix of x at depth d: 0 past its end, else its byte + 1.
+func keyByte(x string, d int) int {
+	if d < len(x) {
+		return int(x[d]) + 1
+	}
+	return 0
 }

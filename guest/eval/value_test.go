@@ -2,7 +2,10 @@ package eval_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -157,5 +160,27 @@ func TestErrorFormat(t *testing.T) {
 	}
 	if eval.ErrorTooManyOperations.Catchable() || !eval.ErrorArithmetic.Catchable() {
 		t.Fatal("Catchable is wrong")
+	}
+}
+
+func TestMapKeysSorted(t *testing.T) {
+	m := eval.NewMapCap(0)
+	want := []string{}
+	for i := 0; i < 5000; i++ {
+		k := fmt.Sprintf("k%d", (i*7919)%5000)
+		if i%3 == 0 {
+			k += "\x00é"
+		}
+		if i%11 == 0 {
+			k = k[:1]
+		}
+		if _, ok := m.Get(k); !ok {
+			want = append(want, k)
+		}
+		m.Set(k, eval.Int(int64(i)))
+	}
+	sort.Strings(want)
+	if got := m.Keys(); !slices.Equal(got, want) {
+		t.Fatalf("got %d keys out of order, want %d sorted", len(got), len(want))
 	}
 }
