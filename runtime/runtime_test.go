@@ -3,7 +3,7 @@ package runtime
 import (
 	"context"
 	"errors"
-	"fmt"
+	"hash/fnv"
 	"os"
 	"strconv"
 	"strings"
@@ -38,16 +38,11 @@ func invoke(t testing.TB, h *Host, app, src string, lim Limits) (Result, error) 
 	return h.Invoke(context.Background(), Request{App: app, Script: "main", Version: versionOf(src), Source: src, Limits: lim})
 }
 
+// versionOf names a source's version by its hash, as deploys do.
 func versionOf(src string) string {
-	return strconv.Itoa(len(src)) + ":" + fmt.Sprintf("%x", hashString(src))
-}
-
-func hashString(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h = (h ^ uint64(s[i])) * 1099511628211
-	}
-	return h
+	h := fnv.New64a()
+	h.Write([]byte(src))
+	return strconv.FormatUint(h.Sum64(), 16)
 }
 
 // mustOK invokes src and checks that it returns want.
