@@ -73,7 +73,8 @@ variable shown next to it; a flag given on the command line wins.`,
 	root.AddCommand(newServeCmd(c), newMigrateCmd(c), newDoctorCmd(c), newVersionCmd(c), newEvalCmd(c))
 	// The client: commands that call a server's admin API.
 	root.AddCommand(newAppsCmd(c), newDeployCmd(c), newInvokeCmd(c), newLogsCmd(c),
-		newTokenCmd(c), newScriptsCmd(c), newTriggersCmd(c))
+		newTokenCmd(c), newScriptsCmd(c), newTriggersCmd(c),
+		newPublishCmd(c), newQueueCmd(c), newKVCmd(c), newDeliveriesCmd(c)) // events.go
 	addEnvTwins(root)
 	return root
 }
