@@ -904,6 +904,9 @@ func (c *compiler) importStmt(s *syntax.ImportStmt) expr {
 		alias = s.Alias.Name
 	}
 	pos := s.Pos
+	if lit, ok := s.Path.(*syntax.StringLit); ok {
+		pos = lit.Pos // Rhai reports import errors at the path
+	}
 	return func(fr *frame) Value {
 		p := path(fr)
 		if p.k != StringKind {
