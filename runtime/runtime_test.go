@@ -332,11 +332,11 @@ func TestInstanceRecycling(t *testing.T) {
 		t.Errorf("instances: got %p %p %p %p, want the first three shared and the fourth new", used[0], used[1], used[2], used[3])
 	}
 	// High-water mark: an instance whose memory grew past it is replaced.
-	h2 := newHost(t, Config{HighWater: 20 << 20})
+	h2 := newHost(t, Config{HighWater: 16 << 20})
 	used = nil
 	h2.testHookAcquire = func(_ string, in *instance) { used = append(used, in) }
-	big := `let a = []; for i in 0..300000 { a.push(i) } a.len()`
-	if _, err := invoke(t, h2, "app", big, Limits{Fuel: 1 << 40, Concurrency: 1}); err != nil {
+	big := `let s = "x"; for i in 0..24 { s += s; } s.len()` // a 16 MiB string
+	if _, err := invoke(t, h2, "app", big, Limits{Fuel: 1 << 40, Memory: 256 << 20, Concurrency: 1}); err != nil {
 		t.Fatal(err)
 	}
 	mustOK(t, h2, "app", "1", "1")
