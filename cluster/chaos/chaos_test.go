@@ -2,9 +2,11 @@ package chaos
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -157,8 +159,8 @@ func awaitDrained(t *testing.T, conn *pgx.Conn, within time.Duration) time.Durat
 }
 
 // TestChaos: one manager and three nodes under steady HTTP traffic and
-// publishes (through a script: the publish commits before the response)
-// into a counter script, with a cron trigger ticking every second, for
+// publishes (through a script on the nodes, whose publish commits before
+// the response, and through the manager's API) into a counter script, with a cron trigger ticking every second, for
 // about 25 seconds; node 2 is killed with SIGKILL and restarted, and
 // PostgreSQL crashes and recovers (pg_ctl restart -m immediate).
 // Afterwards every acknowledged publish was delivered and counted exactly
@@ -174,9 +176,14 @@ func TestChaos(t *testing.T) {
 	setupEvents(t, c, cl, true)
 	cronStart := time.Now()
 
-	const rate, publishRate = 100, 40 // per second, over all nodes
+	const rate, publishRate, apiRate = 100, 40, 10 // per second, over all nodes
 	hl := startLoad(targets(c), hello, rate, 3)
 	pl := startLoad(targets(c), publishPath, publishRate, 2)
+	// Publishes through the manager's API too.
+	al := startCalls(apiRate, func(ctx context.Context, seq int64) error {
+		_, err := cl.Publish(ctx, "chaos", "count", json.RawMessage(fmt.Sprintf(`{"n":"api%d"}`, seq)))
+		return err
+	})
 	var windows []window
 	pause := func(d time.Duration) {
 		select {
@@ -205,14 +212,14 @@ func TestChaos(t *testing.T) {
 	t.Logf("the database restarted in %v", time.Since(w.start).Round(time.Millisecond))
 
 	pause(10 * time.Second)
-	hres, pres := hl.stop(), pl.stop()
+	hres, pres, ares := hl.stop(), pl.stop(), al.stop()
 
 	for _, l := range []struct {
 		what string
 		res  []result
 		ok   func(result) bool
 		rate int
-	}{{"HTTP", hres, okResult, rate}, {"publish", pres, publishedResult, publishRate}} {
+	}{{"HTTP", hres, okResult, rate}, {"publish", pres, publishedResult, publishRate}, {"API publish", ares, publishedResult, apiRate}} {
 		outside, inside := failures(l.res, l.ok, windows)
 		t.Logf("%s: %d requests; failures inside the fault windows: %v", l.what, len(l.res), inside)
 		for i, r := range outside {
@@ -243,8 +250,11 @@ func TestChaos(t *testing.T) {
 	for i := range c.Nodes {
 		sent[fmt.Sprintf("probe%d", i)] = true // setup's, each acknowledged once
 	}
-	for _, r := range pres {
+	for _, r := range slices.Concat(pres, ares) {
 		n := strconv.FormatInt(r.seq, 10)
+		if r.target < 0 {
+			n = "api" + n
+		}
 		sent[n] = true
 		if publishedResult(r) {
 			acked++

@@ -72,6 +72,43 @@ func startLoad(targets []string, path func(seq int64) string, rate float64, work
 	return l
 }
 
+// startCalls calls fn at a fixed rate from one worker until stop; a call
+// that returns nil is recorded as status 200 with body "published".
+func startCalls(rate float64, fn func(ctx context.Context, seq int64) error) *load {
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &load{cancel: cancel}
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		t := time.NewTicker(time.Duration(float64(time.Second) / rate))
+		defer t.Stop()
+		for seq := int64(1); ; seq++ {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			r := result{at: time.Now(), target: -1, seq: seq}
+			callCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err := fn(callCtx, seq)
+			cancel()
+			if ctx.Err() != nil {
+				return
+			}
+			if err != nil {
+				r.err = err
+			} else {
+				r.status, r.body = 200, "published"
+			}
+			r.done = time.Now()
+			l.mu.Lock()
+			l.res = append(l.res, r)
+			l.mu.Unlock()
+		}
+	}()
+	return l
+}
+
 // stop ends the load and returns the results.
 func (l *load) stop() []result {
 	l.cancel()
