@@ -780,7 +780,7 @@ func errorValue(e *Error, depth int, mainName string) Value {
 	pos := e.Pos
 	msg := e.Msg
 	if frames := e.outer(depth); len(frames) > 0 && e.Kind != e.cause() {
-		msg = wrappedMessage(e, frames)
+		msg = wrappedMessage(e, frames, mainName)
 		top := frames[len(frames)-1]
 		pos = top.Pos
 		switch e.Kind {
@@ -875,9 +875,21 @@ func errorFields(mp *Map, k ErrorKind, msg string) {
 // wrappedMessage is Rhai's text of an error that left the calls frames
 // (innermost first), without the outermost call's position: the inner
 // message and position, then one line per call.
-func wrappedMessage(e *Error, frames []Frame) string {
+func wrappedMessage(e *Error, frames []Frame, mainName string) string {
+	// Rhai's display: each wrapped error shows the one inside it, followed by
+	// " @ 'source'" when the function it left is from a module, then its
+	// position; then "in call to function 'f'" and " (from 'source')".
+	src := func(f Frame) string {
+		if f.kind == frameEval || f.home == mainName {
+			return ""
+		}
+		return f.home
+	}
 	var b strings.Builder
 	b.WriteString(e.Msg)
+	if s := src(frames[0]); s != "" {
+		fmt.Fprintf(&b, " @ '%s'", s)
+	}
 	if e.Pos.IsValid() && e.cause() != ErrorParsing { // a syntax error's message has its position
 		fmt.Fprintf(&b, " (line %d, position %d)", e.Pos.Line, e.Pos.Col)
 	}
@@ -890,8 +902,16 @@ func wrappedMessage(e *Error, frames []Frame) string {
 		default:
 			fmt.Fprintf(&b, "\nin call to function '%s'", f.Fn)
 		}
-		if i < len(frames)-1 && f.Pos.IsValid() {
-			fmt.Fprintf(&b, " (line %d, position %d)", f.Pos.Line, f.Pos.Col)
+		if s := src(f); s != "" && f.kind != frameModule {
+			fmt.Fprintf(&b, " (from '%s')", s)
+		}
+		if i < len(frames)-1 {
+			if s := src(frames[i+1]); s != "" {
+				fmt.Fprintf(&b, " @ '%s'", s)
+			}
+			if f.Pos.IsValid() {
+				fmt.Fprintf(&b, " (line %d, position %d)", f.Pos.Line, f.Pos.Col)
+			}
 		}
 	}
 	return b.String()
