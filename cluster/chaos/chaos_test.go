@@ -229,7 +229,9 @@ func TestChaos(t *testing.T) {
 			}
 			t.Errorf("%s failed outside every fault window: %v", l.what, r)
 		}
-		if len(l.res) < l.rate*15 {
+		// A generous floor (a third of the schedule): CI runs other
+		// packages' tests beside this one.
+		if len(l.res) < l.rate*8 {
 			t.Errorf("%s: only %d requests in 25 s at %d/s: the load generator or the nodes stalled", l.what, len(l.res), l.rate)
 		}
 	}
@@ -308,7 +310,7 @@ func TestTermUnderLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a cluster")
 	}
-	c := clustertest.Start(t, clustertest.Config{Nodes: 2, Binary: binary, NodeArgs: []string{"--drain-delay", "1s", "--shutdown-timeout", "10s"}})
+	c := clustertest.Start(t, clustertest.Config{Nodes: 2, Binary: binary, NodeArgs: []string{"--drain-delay", "2s", "--shutdown-timeout", "10s"}})
 	cl := setup(t, c)
 	setupEvents(t, c, cl, false)
 	node := c.Nodes[0]
@@ -319,13 +321,13 @@ func TestTermUnderLoad(t *testing.T) {
 	termAt := time.Now()
 	node.Signal(t, syscall.SIGTERM)
 	// Draining shows as soon as the signal is handled, while the node
-	// still serves (the drain delay is 1s).
+	// still serves (the drain delay is 2s).
 	for {
 		code, body, err := node.Get("/readyz")
 		if err == nil && code == 503 && strings.Contains(body, `"draining"`) {
 			break
 		}
-		if err != nil || code != 200 || time.Since(termAt) > 500*time.Millisecond {
+		if err != nil || code != 200 || time.Since(termAt) > 1500*time.Millisecond {
 			t.Fatalf("/readyz %v after SIGTERM = %d %s %v; want 503 draining", time.Since(termAt), code, body, err)
 		}
 	}
@@ -340,7 +342,7 @@ func TestTermUnderLoad(t *testing.T) {
 	hres, pres := hl.stop(), pl.stop()
 	var during, after int
 	for _, r := range hres {
-		if r.at.After(termAt.Add(900 * time.Millisecond)) {
+		if r.at.After(termAt.Add(1800 * time.Millisecond)) {
 			after++
 			continue
 		}
