@@ -2,7 +2,6 @@ package eval
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -809,13 +808,6 @@ func errorValue(e *Error, depth int, mainName string) Value {
 	return MapOf(mp)
 }
 
-// The messages errorFields takes Rhai's fields from (they are Rhai's texts).
-var (
-	boundsRe   = regexp.MustCompile(`^(?:Array|String|Bit-field) index (-?\d+) out of bounds: (?:only (\d+) |(array|string) is empty)`)
-	mismatchRe = regexp.MustCompile(`^(?:Data|Output) type incorrect: (.*) \(expecting (.*)\)$`)
-	nonPureRe  = regexp.MustCompile(`^Non-pure method '(.*)' cannot be called on constant$`)
-)
-
 // errorFields adds the fields Rhai's dump_fields gives the catch map of an
 // error of kind k with message msg: function, variable, index and length,
 // requested and actual, module, type, property.
@@ -832,20 +824,34 @@ func errorFields(mp *Map, k ErrorKind, msg string) {
 			mp.Set("function", Str(f))
 		}
 	case ErrorNonPureMethodCallOnConstant:
-		if m := nonPureRe.FindStringSubmatch(msg); m != nil {
-			mp.Set("function", Str(m[1]))
+		if f, ok := after("Non-pure method '"); ok {
+			if f, ok = strings.CutSuffix(f, "' cannot be called on constant"); ok {
+				mp.Set("function", Str(f))
+			}
 		}
 	case ErrorMismatchDataType, ErrorMismatchOutputType:
-		if m := mismatchRe.FindStringSubmatch(msg); m != nil {
-			mp.Set("requested", Str(m[2]))
-			mp.Set("actual", Str(m[1]))
+		// "Data type incorrect: <actual> (expecting <requested>)"
+		if _, rest, ok := strings.Cut(msg, " type incorrect: "); ok {
+			if actual, req, ok := strings.Cut(rest, " (expecting "); ok {
+				mp.Set("requested", Str(strings.TrimSuffix(req, ")")))
+				mp.Set("actual", Str(actual))
+			}
 		}
 	case ErrorArrayBounds, ErrorStringBounds, ErrorBitFieldBounds:
-		if m := boundsRe.FindStringSubmatch(msg); m != nil {
-			i, _ := strconv.ParseInt(m[1], 10, 64)
-			n, _ := strconv.ParseInt(m[2], 10, 64) // "" (empty) is 0
-			mp.Set("index", Int(i))
-			mp.Set("length", Int(n))
+		// "<What> index <i> out of bounds: only <n> …" or "…: array is empty"
+		if _, rest, ok := strings.Cut(msg, " index "); ok {
+			if idx, rest, ok := strings.Cut(rest, " out of bounds: "); ok {
+				i, err := strconv.ParseInt(idx, 10, 64)
+				var n int64
+				if only, ok := strings.CutPrefix(rest, "only "); ok {
+					num, _, _ := strings.Cut(only, " ")
+					n, _ = strconv.ParseInt(num, 10, 64)
+				}
+				if err == nil {
+					mp.Set("index", Int(i))
+					mp.Set("length", Int(n))
+				}
+			}
 		}
 	case ErrorVariableNotFound:
 		if v, ok := after("Variable not found: "); ok {
