@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -201,9 +202,16 @@ func (c *cli) serve(ctx context.Context, o serveOptions) (err error) {
 
 	// A script's KV writes, publishes and queue pushes commit when it
 	// succeeds; a commit that wrote deliveries wakes a dispatcher: this
-	// process's, or the nodes' through a debounced NOTIFY.
-	var wake func()
-	fx, err := effects.New(effects.Config{Store: st, Wake: func() { wake() }, Logger: log.With("component", "effects")})
+	// process's, or the nodes' through a debounced NOTIFY. The dispatcher
+	// may commit before it is set (it starts delivering at once); its own
+	// poll finds those.
+	var waker atomic.Pointer[func()]
+	wake := func() {
+		if w := waker.Load(); w != nil {
+			(*w)()
+		}
+	}
+	fx, err := effects.New(effects.Config{Store: st, Wake: wake, Logger: log.With("component", "effects")})
 	if err != nil {
 		return err
 	}
@@ -235,13 +243,15 @@ func (c *cli) serve(ctx context.Context, o serveOptions) (err error) {
 			}
 			err = errors.Join(err, <-closed)
 		}()
-		wake = d.Wake
+		w := d.Wake
+		waker.Store(&w)
 		handlers = append(handlers, d.Handlers()...)
 		sources.Dispatcher = d
 	} else {
 		n := dispatch.NewNotifier(st, 0, log.With("component", "dispatch"))
 		defer n.Close()
-		wake = n.Notify
+		w := n.Notify
+		waker.Store(&w)
 	}
 	if runs.admin {
 		sched, err := cron.New(ctx, cron.Config{Store: st, Wake: wake, Logger: log.With("component", "cron")})
