@@ -188,8 +188,9 @@ var errorLast = Function{
 	},
 }
 
-// EffectFamilies returns the kv, pubsub, queue and error families, which
-// every runtime instantiates: they find their backend in the invocation.
+// EffectFamilies returns the kv, pubsub, queue, http and error families,
+// which every runtime instantiates: they find their backend in the
+// invocation.
 func EffectFamilies() []Family {
-	return []Family{KV(), Pubsub(), Queue(), ErrorFamily()}
+	return []Family{KV(), Pubsub(), Queue(), HTTP(), ErrorFamily()}
 }

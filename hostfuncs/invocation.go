@@ -33,6 +33,9 @@ type Invocation struct {
 	// Effects is what the kv::, pubsub:: and queue:: functions act on (see
 	// effects.go). Nil: they answer StatusUnavailable.
 	Effects Effects
+	// HTTP sends the http:: functions' requests (an *egress.Client under the
+	// app's policy). Nil: they fail with a catchable "blocked" error.
+	HTTP HTTPDoer
 
 	fx      effectsState
 	killed  atomic.Bool

@@ -59,6 +59,7 @@ func (h *Host) run(ctx context.Context, in *instance, c *class, req *Request, li
 		MaxLogLines: lim.MaxLogLines, MaxLogBytes: lim.MaxLogBytes,
 		Deadline: deadline, Done: ctx.Done(),
 		Effects: req.Effects,
+		HTTP:    req.HTTP,
 	}
 	// The call's own context ends only at the backstop's deadline: the caller's
 	// cancellation and the wall-time limit reach the guest through time_expired,

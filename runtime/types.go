@@ -31,6 +31,10 @@ type Request struct {
 	// (an *effects.Stage); the caller commits it when the outcome is ok.
 	// Nil: those calls fail with a catchable "not available" error.
 	Effects hostfuncs.Effects
+	// HTTP sends the script's http:: requests (an *egress.Client under the
+	// app's policy; its Records are the invocation's outbound requests).
+	// Nil: they fail with a catchable "blocked" error.
+	HTTP hostfuncs.HTTPDoer
 }
 
 // Limits are one invocation's limits. Zero fields take the documented default.

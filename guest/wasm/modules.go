@@ -21,6 +21,7 @@ func (s *shell) registerModules() *eval.Registry {
 		})
 	}
 	s.registerEffects(r) // kv::, pubsub::, queue:: (effects.go)
+	s.registerHTTP(r)    // http:: (http.go)
 	r.RegisterModule("time", "now", nil, func(*eval.Call, []eval.Value) (eval.Value, error) {
 		return eval.Timestamp(s.host.now()), nil
 	})
