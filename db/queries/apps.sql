@@ -2,11 +2,11 @@
 INSERT INTO apps (
   slug, description, fuel_per_invocation, memory_pages, timeout_ms, max_call_depth,
   max_string_bytes, max_array_len, max_map_len, max_concurrency, max_outbound_requests,
-  max_body_bytes, kv_quota_bytes, debug_output, env
+  max_body_bytes, kv_quota_bytes, debug_output, env, egress_allowlist, egress_allow_private
 ) VALUES (
   @slug, @description, @fuel_per_invocation, @memory_pages, @timeout_ms, @max_call_depth,
   @max_string_bytes, @max_array_len, @max_map_len, @max_concurrency, @max_outbound_requests,
-  @max_body_bytes, @kv_quota_bytes, @debug_output, @env
+  @max_body_bytes, @kv_quota_bytes, @debug_output, @env, @egress_allowlist, @egress_allow_private
 )
 RETURNING *;
 
@@ -38,6 +38,8 @@ UPDATE apps SET
   kv_quota_bytes = @kv_quota_bytes,
   debug_output = @debug_output,
   env = @env,
+  egress_allowlist = @egress_allowlist,
+  egress_allow_private = @egress_allow_private,
   updated_at = now()
 WHERE id = @id
 RETURNING *;

@@ -1,10 +1,12 @@
 -- name: InvocationInsertBatch :copyfrom
 INSERT INTO invocations (
   id, app_id, script_id, version, trigger_kind, trigger_id, outbox_id, attempt, started_at,
-  duration_us, fuel_used, peak_memory_bytes, outcome, error, error_line, error_column, result, event
+  duration_us, fuel_used, peak_memory_bytes, outcome, error, error_line, error_column, result, event,
+  outbound_requests
 ) VALUES (
   @id, @app_id, @script_id, @version, @trigger_kind, @trigger_id, @outbox_id, @attempt, @started_at,
-  @duration_us, @fuel_used, @peak_memory_bytes, @outcome, @error, @error_line, @error_column, @result, @event
+  @duration_us, @fuel_used, @peak_memory_bytes, @outcome, @error, @error_line, @error_column, @result, @event,
+  @outbound_requests
 );
 
 -- name: InvocationGet :one

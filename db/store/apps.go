@@ -17,6 +17,7 @@ type App struct {
 	Limits      Limits
 	DebugOutput bool              // keep print/debug lines in invocation logs
 	Env         map[string]string // handed to scripts as ctx.env
+	Egress      Egress            // outbound HTTP from scripts
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
@@ -37,6 +38,16 @@ type Limits struct {
 	KVQuotaBytes        int64
 }
 
+// Egress is an app's outbound HTTP policy (package egress); the request
+// cap is Limits.MaxOutboundRequests.
+type Egress struct {
+	// Allowlist limits outbound requests to these hosts: exact names or
+	// "*.example.com". Empty: any public host.
+	Allowlist []string
+	// AllowPrivate opts in to private addresses (RFC 1918, CGNAT, ULA).
+	AllowPrivate bool
+}
+
 // Apps stores apps. Deleting one deletes everything it owns.
 type Apps struct{ q *dbsqlc.Queries }
 
@@ -54,6 +65,7 @@ func (s *Apps) Insert(ctx context.Context, a App) (App, error) {
 		MaxCallDepth: l.MaxCallDepth, MaxStringBytes: l.MaxStringBytes, MaxArrayLen: l.MaxArrayLen,
 		MaxMapLen: l.MaxMapLen, MaxConcurrency: l.MaxConcurrency, MaxOutboundRequests: l.MaxOutboundRequests,
 		MaxBodyBytes: l.MaxBodyBytes, KvQuotaBytes: l.KVQuotaBytes, DebugOutput: a.DebugOutput, Env: env,
+		EgressAllowlist: nonNil(a.Egress.Allowlist), EgressAllowPrivate: a.Egress.AllowPrivate,
 	})
 	if err != nil {
 		return App{}, wrap(err, "insert app %q", a.Slug)
@@ -121,6 +133,7 @@ func (s *Apps) Update(ctx context.Context, a App) (App, error) {
 		MaxCallDepth: l.MaxCallDepth, MaxStringBytes: l.MaxStringBytes, MaxArrayLen: l.MaxArrayLen,
 		MaxMapLen: l.MaxMapLen, MaxConcurrency: l.MaxConcurrency, MaxOutboundRequests: l.MaxOutboundRequests,
 		MaxBodyBytes: l.MaxBodyBytes, KvQuotaBytes: l.KVQuotaBytes, DebugOutput: a.DebugOutput, Env: env,
+		EgressAllowlist: nonNil(a.Egress.Allowlist), EgressAllowPrivate: a.Egress.AllowPrivate,
 	})
 	if err != nil {
 		return App{}, wrap(err, "update app %d", a.ID)
@@ -155,6 +168,7 @@ func appFrom(r dbsqlc.App) (App, error) {
 	a := App{
 		ID: r.ID, Slug: r.Slug, Description: r.Description, DebugOutput: r.DebugOutput,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		Egress: Egress{Allowlist: r.EgressAllowlist, AllowPrivate: r.EgressAllowPrivate},
 		Limits: Limits{
 			FuelPerInvocation: r.FuelPerInvocation, MemoryPages: r.MemoryPages, TimeoutMS: r.TimeoutMs,
 			MaxCallDepth: r.MaxCallDepth, MaxStringBytes: r.MaxStringBytes, MaxArrayLen: r.MaxArrayLen,
@@ -166,4 +180,11 @@ func appFrom(r dbsqlc.App) (App, error) {
 		return App{}, fmt.Errorf("store: app %d: env is not an object of strings: %w", r.ID, err)
 	}
 	return a, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

@@ -18,9 +18,13 @@ func TestApps(t *testing.T) {
 		MaxStringBytes: 1 << 20, MaxArrayLen: 1000, MaxMapLen: 1000, MaxConcurrency: 4,
 		MaxOutboundRequests: 3, MaxBodyBytes: 1 << 20, KVQuotaBytes: 1 << 24}
 	a, err := st.Apps.Insert(ctx, store.App{Slug: "shop", Description: "the shop", Limits: limits,
-		DebugOutput: true, Env: map[string]string{"REGION": "eu"}})
+		DebugOutput: true, Env: map[string]string{"REGION": "eu"},
+		Egress: store.Egress{Allowlist: []string{"api.example.com", "*.stripe.com"}, AllowPrivate: true}})
 	if err != nil {
 		t.Fatalf("Insert: %v", err)
+	}
+	if strings.Join(a.Egress.Allowlist, ",") != "api.example.com,*.stripe.com" || !a.Egress.AllowPrivate {
+		t.Fatalf("Insert returned egress %+v", a.Egress)
 	}
 	if a.ID == 0 || a.Limits != limits || !a.DebugOutput || a.Env["REGION"] != "eu" || a.CreatedAt.IsZero() {
 		t.Fatalf("Insert returned %+v", a)
@@ -70,8 +74,10 @@ func TestApps(t *testing.T) {
 	}
 
 	a.Description, a.Limits.TimeoutMS, a.Env, a.DebugOutput = "new", 900, nil, false
+	a.Egress = store.Egress{}
 	up, err := st.Apps.Update(ctx, a)
-	if err != nil || up.Description != "new" || up.Limits.TimeoutMS != 900 || len(up.Env) != 0 || up.DebugOutput || up.Slug != "shop" {
+	if err != nil || up.Description != "new" || up.Limits.TimeoutMS != 900 || len(up.Env) != 0 || up.DebugOutput || up.Slug != "shop" ||
+		len(up.Egress.Allowlist) != 0 || up.Egress.AllowPrivate {
 		t.Fatalf("Update = %+v, %v", up, err)
 	}
 	if _, err := st.Apps.Update(ctx, store.App{ID: -1}); !errors.Is(err, store.ErrNotFound) {

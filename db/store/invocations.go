@@ -43,7 +43,10 @@ type Invocation struct {
 	ErrorColumn     int32
 	Result          json.RawMessage
 	Event           json.RawMessage
-	Logs            []LogLine // written by InsertBatch; not filled by Get or List
+	// OutboundRequests is the run's outbound HTTP requests as a JSON array
+	// (egress.Record); nil when it made none.
+	OutboundRequests json.RawMessage
+	Logs             []LogLine // written by InsertBatch; not filled by Get or List
 }
 
 // LogLine is one line an invocation logged.
@@ -94,7 +97,7 @@ func (s *Invocations) InsertBatch(ctx context.Context, invs []Invocation) error 
 			TriggerID: ptr(v.TriggerID), OutboxID: ptr(v.OutboxID), Attempt: attempt, StartedAt: v.StartedAt,
 			DurationUs: v.Duration.Microseconds(), FuelUsed: v.FuelUsed, PeakMemoryBytes: v.PeakMemoryBytes,
 			Outcome: string(v.Outcome), Error: ptr(v.Error), ErrorLine: ptr(v.ErrorLine), ErrorColumn: ptr(v.ErrorColumn),
-			Result: v.Result, Event: v.Event,
+			Result: v.Result, Event: v.Event, OutboundRequests: v.OutboundRequests,
 		}
 		for _, l := range v.Logs {
 			logs = append(logs, dbsqlc.InvocationLogInsertBatchParams{InvocationID: v.ID, Seq: l.Seq, Level: l.Level, Message: l.Message, At: l.At})
@@ -173,6 +176,6 @@ func invocationFrom(r dbsqlc.Invocation) Invocation {
 		TriggerID: val(r.TriggerID), OutboxID: val(r.OutboxID), Attempt: r.Attempt, StartedAt: r.StartedAt,
 		Duration: time.Duration(r.DurationUs) * time.Microsecond, FuelUsed: r.FuelUsed, PeakMemoryBytes: r.PeakMemoryBytes,
 		Outcome: Outcome(r.Outcome), Error: val(r.Error), ErrorLine: val(r.ErrorLine), ErrorColumn: val(r.ErrorColumn),
-		Result: r.Result, Event: r.Event,
+		Result: r.Result, Event: r.Event, OutboundRequests: r.OutboundRequests,
 	}
 }

@@ -33,6 +33,7 @@ func insertInvocations(t *testing.T, st *store.Store, f fixture, n int) []store.
 		if i%2 == 1 {
 			invs[i].Outcome, invs[i].Error, invs[i].ErrorLine, invs[i].ErrorColumn = store.OutcomeError, "boom", 3, 7
 			invs[i].TriggerKind, invs[i].TriggerID, invs[i].OutboxID, invs[i].Attempt = store.KindQueue, 9, 11, 2
+			invs[i].OutboundRequests = json.RawMessage(`[{"method":"GET","host":"api.example.com","status":200,"duration_ms":12,"bytes":34}]`)
 		}
 	}
 	if err := st.Invocations.InsertBatch(t.Context(), invs); err != nil {
@@ -55,10 +56,11 @@ func TestInvocations(t *testing.T) {
 	got.StartedAt = got.StartedAt.UTC()
 	if got.ID != want.ID || got.Outcome != store.OutcomeError || got.Error != "boom" || got.ErrorLine != 3 || got.ErrorColumn != 7 ||
 		got.Duration != want.Duration || got.TriggerID != 9 || got.OutboxID != 11 || got.Attempt != 2 || !got.StartedAt.Equal(want.StartedAt) ||
-		!jsonEqual(got.Result, want.Result) || got.FuelUsed != 100 || got.PeakMemoryBytes != 65536 {
+		!jsonEqual(got.Result, want.Result) || got.FuelUsed != 100 || got.PeakMemoryBytes != 65536 ||
+		!jsonEqual(got.OutboundRequests, want.OutboundRequests) {
 		t.Fatalf("Get = %+v", got)
 	}
-	if got := must[store.Invocation](t)(st.Invocations.Get(ctx, invs[0].ID)); got.Attempt != 1 || got.TriggerID != 0 || got.Error != "" {
+	if got := must[store.Invocation](t)(st.Invocations.Get(ctx, invs[0].ID)); got.Attempt != 1 || got.TriggerID != 0 || got.Error != "" || got.OutboundRequests != nil {
 		t.Fatalf("defaults: %+v", got)
 	}
 	if _, err := st.Invocations.Get(ctx, uuid.New()); !errors.Is(err, store.ErrNotFound) {

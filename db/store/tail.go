@@ -52,6 +52,7 @@ func (s *Invocations) Named(ctx context.Context, ids []uuid.UUID) ([]NamedInvoca
 			TriggerID: r.TriggerID, OutboxID: r.OutboxID, Attempt: r.Attempt, StartedAt: r.StartedAt,
 			DurationUs: r.DurationUs, FuelUsed: r.FuelUsed, PeakMemoryBytes: r.PeakMemoryBytes, Outcome: r.Outcome,
 			Error: r.Error, ErrorLine: r.ErrorLine, ErrorColumn: r.ErrorColumn, Result: r.Result, Event: r.Event,
+			OutboundRequests: r.OutboundRequests,
 		})
 		inv.Logs = byID[r.ID]
 		out[i] = NamedInvocation{Invocation: inv, App: r.AppSlug, Script: r.ScriptName}

@@ -23,7 +23,7 @@ func (q *Queries) AppDelete(ctx context.Context, id int64) (int64, error) {
 }
 
 const appGetByID = `-- name: AppGetByID :one
-SELECT id, slug, description, fuel_per_invocation, memory_pages, timeout_ms, max_call_depth, max_string_bytes, max_array_len, max_map_len, max_concurrency, max_outbound_requests, max_body_bytes, kv_quota_bytes, debug_output, env, created_at, updated_at FROM apps WHERE id = $1
+SELECT id, slug, description, fuel_per_invocation, memory_pages, timeout_ms, max_call_depth, max_string_bytes, max_array_len, max_map_len, max_concurrency, max_outbound_requests, max_body_bytes, kv_quota_bytes, debug_output, env, created_at, updated_at, egress_allowlist, egress_allow_private FROM apps WHERE id = $1
 `
 
 func (q *Queries) AppGetByID(ctx context.Context, id int64) (App, error) {
@@ -48,12 +48,14 @@ func (q *Queries) AppGetByID(ctx context.Context, id int64) (App, error) {
 		&i.Env,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.EgressAllowlist,
+		&i.EgressAllowPrivate,
 	)
 	return i, err
 }
 
 const appGetBySlug = `-- name: AppGetBySlug :one
-SELECT id, slug, description, fuel_per_invocation, memory_pages, timeout_ms, max_call_depth, max_string_bytes, max_array_len, max_map_len, max_concurrency, max_outbound_requests, max_body_bytes, kv_quota_bytes, debug_output, env, created_at, updated_at FROM apps WHERE slug = $1
+SELECT id, slug, description, fuel_per_invocation, memory_pages, timeout_ms, max_call_depth, max_string_bytes, max_array_len, max_map_len, max_concurrency, max_outbound_requests, max_body_bytes, kv_quota_bytes, debug_output, env, created_at, updated_at, egress_allowlist, egress_allow_private FROM apps WHERE slug = $1
 `
 
 func (q *Queries) AppGetBySlug(ctx context.Context, slug string) (App, error) {
@@ -78,12 +80,14 @@ func (q *Queries) AppGetBySlug(ctx context.Context, slug string) (App, error) {
 		&i.Env,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.EgressAllowlist,
+		&i.EgressAllowPrivate,
 	)
 	return i, err
 }
 
 const appGetForUpdate = `-- name: AppGetForUpdate :one
-SELECT id, slug, description, fuel_per_invocation, memory_pages, timeout_ms, max_call_depth, max_string_bytes, max_array_len, max_map_len, max_concurrency, max_outbound_requests, max_body_bytes, kv_quota_bytes, debug_output, env, created_at, updated_at FROM apps WHERE id = $1 FOR UPDATE
+SELECT id, slug, description, fuel_per_invocation, memory_pages, timeout_ms, max_call_depth, max_string_bytes, max_array_len, max_map_len, max_concurrency, max_outbound_requests, max_body_bytes, kv_quota_bytes, debug_output, env, created_at, updated_at, egress_allowlist, egress_allow_private FROM apps WHERE id = $1 FOR UPDATE
 `
 
 // Locks the app's row until the transaction ends: read-modify-write updates.
@@ -109,6 +113,8 @@ func (q *Queries) AppGetForUpdate(ctx context.Context, id int64) (App, error) {
 		&i.Env,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.EgressAllowlist,
+		&i.EgressAllowPrivate,
 	)
 	return i, err
 }
@@ -117,13 +123,13 @@ const appInsert = `-- name: AppInsert :one
 INSERT INTO apps (
   slug, description, fuel_per_invocation, memory_pages, timeout_ms, max_call_depth,
   max_string_bytes, max_array_len, max_map_len, max_concurrency, max_outbound_requests,
-  max_body_bytes, kv_quota_bytes, debug_output, env
+  max_body_bytes, kv_quota_bytes, debug_output, env, egress_allowlist, egress_allow_private
 ) VALUES (
   $1, $2, $3, $4, $5, $6,
   $7, $8, $9, $10, $11,
-  $12, $13, $14, $15
+  $12, $13, $14, $15, $16, $17
 )
-RETURNING id, slug, description, fuel_per_invocation, memory_pages, timeout_ms, max_call_depth, max_string_bytes, max_array_len, max_map_len, max_concurrency, max_outbound_requests, max_body_bytes, kv_quota_bytes, debug_output, env, created_at, updated_at
+RETURNING id, slug, description, fuel_per_invocation, memory_pages, timeout_ms, max_call_depth, max_string_bytes, max_array_len, max_map_len, max_concurrency, max_outbound_requests, max_body_bytes, kv_quota_bytes, debug_output, env, created_at, updated_at, egress_allowlist, egress_allow_private
 `
 
 type AppInsertParams struct {
@@ -142,6 +148,8 @@ type AppInsertParams struct {
 	KvQuotaBytes        int64
 	DebugOutput         bool
 	Env                 json.RawMessage
+	EgressAllowlist     []string
+	EgressAllowPrivate  bool
 }
 
 func (q *Queries) AppInsert(ctx context.Context, arg AppInsertParams) (App, error) {
@@ -161,6 +169,8 @@ func (q *Queries) AppInsert(ctx context.Context, arg AppInsertParams) (App, erro
 		arg.KvQuotaBytes,
 		arg.DebugOutput,
 		arg.Env,
+		arg.EgressAllowlist,
+		arg.EgressAllowPrivate,
 	)
 	var i App
 	err := row.Scan(
@@ -182,12 +192,14 @@ func (q *Queries) AppInsert(ctx context.Context, arg AppInsertParams) (App, erro
 		&i.Env,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.EgressAllowlist,
+		&i.EgressAllowPrivate,
 	)
 	return i, err
 }
 
 const appList = `-- name: AppList :many
-SELECT id, slug, description, fuel_per_invocation, memory_pages, timeout_ms, max_call_depth, max_string_bytes, max_array_len, max_map_len, max_concurrency, max_outbound_requests, max_body_bytes, kv_quota_bytes, debug_output, env, created_at, updated_at FROM apps
+SELECT id, slug, description, fuel_per_invocation, memory_pages, timeout_ms, max_call_depth, max_string_bytes, max_array_len, max_map_len, max_concurrency, max_outbound_requests, max_body_bytes, kv_quota_bytes, debug_output, env, created_at, updated_at, egress_allowlist, egress_allow_private FROM apps
 WHERE slug > $1
 ORDER BY slug
 LIMIT $2
@@ -221,6 +233,8 @@ func (q *Queries) AppList(ctx context.Context, afterSlug string, maxRows int32) 
 			&i.Env,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.EgressAllowlist,
+			&i.EgressAllowPrivate,
 		); err != nil {
 			return nil, err
 		}
@@ -248,9 +262,11 @@ UPDATE apps SET
   kv_quota_bytes = $12,
   debug_output = $13,
   env = $14,
+  egress_allowlist = $15,
+  egress_allow_private = $16,
   updated_at = now()
-WHERE id = $15
-RETURNING id, slug, description, fuel_per_invocation, memory_pages, timeout_ms, max_call_depth, max_string_bytes, max_array_len, max_map_len, max_concurrency, max_outbound_requests, max_body_bytes, kv_quota_bytes, debug_output, env, created_at, updated_at
+WHERE id = $17
+RETURNING id, slug, description, fuel_per_invocation, memory_pages, timeout_ms, max_call_depth, max_string_bytes, max_array_len, max_map_len, max_concurrency, max_outbound_requests, max_body_bytes, kv_quota_bytes, debug_output, env, created_at, updated_at, egress_allowlist, egress_allow_private
 `
 
 type AppUpdateParams struct {
@@ -268,6 +284,8 @@ type AppUpdateParams struct {
 	KvQuotaBytes        int64
 	DebugOutput         bool
 	Env                 json.RawMessage
+	EgressAllowlist     []string
+	EgressAllowPrivate  bool
 	ID                  int64
 }
 
@@ -287,6 +305,8 @@ func (q *Queries) AppUpdate(ctx context.Context, arg AppUpdateParams) (App, erro
 		arg.KvQuotaBytes,
 		arg.DebugOutput,
 		arg.Env,
+		arg.EgressAllowlist,
+		arg.EgressAllowPrivate,
 		arg.ID,
 	)
 	var i App
@@ -309,6 +329,8 @@ func (q *Queries) AppUpdate(ctx context.Context, arg AppUpdateParams) (App, erro
 		&i.Env,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.EgressAllowlist,
+		&i.EgressAllowPrivate,
 	)
 	return i, err
 }

@@ -47,6 +47,7 @@ func (r iteratorForInvocationInsertBatch) Values() ([]interface{}, error) {
 		r.rows[0].ErrorColumn,
 		r.rows[0].Result,
 		r.rows[0].Event,
+		r.rows[0].OutboundRequests,
 	}, nil
 }
 
@@ -55,7 +56,7 @@ func (r iteratorForInvocationInsertBatch) Err() error {
 }
 
 func (q *Queries) InvocationInsertBatch(ctx context.Context, arg []InvocationInsertBatchParams) (int64, error) {
-	return q.db.CopyFrom(ctx, []string{"invocations"}, []string{"id", "app_id", "script_id", "version", "trigger_kind", "trigger_id", "outbox_id", "attempt", "started_at", "duration_us", "fuel_used", "peak_memory_bytes", "outcome", "error", "error_line", "error_column", "result", "event"}, &iteratorForInvocationInsertBatch{rows: arg})
+	return q.db.CopyFrom(ctx, []string{"invocations"}, []string{"id", "app_id", "script_id", "version", "trigger_kind", "trigger_id", "outbox_id", "attempt", "started_at", "duration_us", "fuel_used", "peak_memory_bytes", "outcome", "error", "error_line", "error_column", "result", "event", "outbound_requests"}, &iteratorForInvocationInsertBatch{rows: arg})
 }
 
 // iteratorForInvocationLogInsertBatch implements pgx.CopyFromSource.

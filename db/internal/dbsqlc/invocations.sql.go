@@ -28,7 +28,7 @@ func (q *Queries) InvocationDeleteBefore(ctx context.Context, before time.Time, 
 }
 
 const invocationGet = `-- name: InvocationGet :one
-SELECT id, app_id, script_id, version, trigger_kind, trigger_id, outbox_id, attempt, started_at, duration_us, fuel_used, peak_memory_bytes, outcome, error, error_line, error_column, result, event FROM invocations WHERE id = $1
+SELECT id, app_id, script_id, version, trigger_kind, trigger_id, outbox_id, attempt, started_at, duration_us, fuel_used, peak_memory_bytes, outcome, error, error_line, error_column, result, event, outbound_requests FROM invocations WHERE id = $1
 `
 
 func (q *Queries) InvocationGet(ctx context.Context, id uuid.UUID) (Invocation, error) {
@@ -53,33 +53,35 @@ func (q *Queries) InvocationGet(ctx context.Context, id uuid.UUID) (Invocation, 
 		&i.ErrorColumn,
 		&i.Result,
 		&i.Event,
+		&i.OutboundRequests,
 	)
 	return i, err
 }
 
 type InvocationInsertBatchParams struct {
-	ID              uuid.UUID
-	AppID           int64
-	ScriptID        int64
-	Version         int32
-	TriggerKind     string
-	TriggerID       *int64
-	OutboxID        *int64
-	Attempt         int32
-	StartedAt       time.Time
-	DurationUs      int64
-	FuelUsed        int64
-	PeakMemoryBytes int64
-	Outcome         string
-	Error           *string
-	ErrorLine       *int32
-	ErrorColumn     *int32
-	Result          json.RawMessage
-	Event           json.RawMessage
+	ID               uuid.UUID
+	AppID            int64
+	ScriptID         int64
+	Version          int32
+	TriggerKind      string
+	TriggerID        *int64
+	OutboxID         *int64
+	Attempt          int32
+	StartedAt        time.Time
+	DurationUs       int64
+	FuelUsed         int64
+	PeakMemoryBytes  int64
+	Outcome          string
+	Error            *string
+	ErrorLine        *int32
+	ErrorColumn      *int32
+	Result           json.RawMessage
+	Event            json.RawMessage
+	OutboundRequests json.RawMessage
 }
 
 const invocationList = `-- name: InvocationList :many
-SELECT id, app_id, script_id, version, trigger_kind, trigger_id, outbox_id, attempt, started_at, duration_us, fuel_used, peak_memory_bytes, outcome, error, error_line, error_column, result, event FROM invocations
+SELECT id, app_id, script_id, version, trigger_kind, trigger_id, outbox_id, attempt, started_at, duration_us, fuel_used, peak_memory_bytes, outcome, error, error_line, error_column, result, event, outbound_requests FROM invocations
 WHERE app_id = $1
   AND ($2::bigint IS NULL OR script_id = $2)
   AND ($3::text IS NULL OR outcome = $3)
@@ -144,6 +146,7 @@ func (q *Queries) InvocationList(ctx context.Context, arg InvocationListParams) 
 			&i.ErrorColumn,
 			&i.Result,
 			&i.Event,
+			&i.OutboundRequests,
 		); err != nil {
 			return nil, err
 		}
@@ -156,7 +159,7 @@ func (q *Queries) InvocationList(ctx context.Context, arg InvocationListParams) 
 }
 
 const invocationListNamed = `-- name: InvocationListNamed :many
-SELECT i.id, i.app_id, i.script_id, i.version, i.trigger_kind, i.trigger_id, i.outbox_id, i.attempt, i.started_at, i.duration_us, i.fuel_used, i.peak_memory_bytes, i.outcome, i.error, i.error_line, i.error_column, i.result, i.event, a.slug AS app_slug, s.name AS script_name
+SELECT i.id, i.app_id, i.script_id, i.version, i.trigger_kind, i.trigger_id, i.outbox_id, i.attempt, i.started_at, i.duration_us, i.fuel_used, i.peak_memory_bytes, i.outcome, i.error, i.error_line, i.error_column, i.result, i.event, i.outbound_requests, a.slug AS app_slug, s.name AS script_name
 FROM invocations i
 JOIN apps a ON a.id = i.app_id
 JOIN scripts s ON s.id = i.script_id
@@ -165,26 +168,27 @@ ORDER BY i.started_at, i.id
 `
 
 type InvocationListNamedRow struct {
-	ID              uuid.UUID
-	AppID           int64
-	ScriptID        int64
-	Version         int32
-	TriggerKind     string
-	TriggerID       *int64
-	OutboxID        *int64
-	Attempt         int32
-	StartedAt       time.Time
-	DurationUs      int64
-	FuelUsed        int64
-	PeakMemoryBytes int64
-	Outcome         string
-	Error           *string
-	ErrorLine       *int32
-	ErrorColumn     *int32
-	Result          json.RawMessage
-	Event           json.RawMessage
-	AppSlug         string
-	ScriptName      string
+	ID               uuid.UUID
+	AppID            int64
+	ScriptID         int64
+	Version          int32
+	TriggerKind      string
+	TriggerID        *int64
+	OutboxID         *int64
+	Attempt          int32
+	StartedAt        time.Time
+	DurationUs       int64
+	FuelUsed         int64
+	PeakMemoryBytes  int64
+	Outcome          string
+	Error            *string
+	ErrorLine        *int32
+	ErrorColumn      *int32
+	Result           json.RawMessage
+	Event            json.RawMessage
+	OutboundRequests json.RawMessage
+	AppSlug          string
+	ScriptName       string
 }
 
 // The listed invocations with their app's slug and script's name, oldest
@@ -217,6 +221,7 @@ func (q *Queries) InvocationListNamed(ctx context.Context, ids []uuid.UUID) ([]I
 			&i.ErrorColumn,
 			&i.Result,
 			&i.Event,
+			&i.OutboundRequests,
 			&i.AppSlug,
 			&i.ScriptName,
 		); err != nil {

@@ -43,6 +43,8 @@ type App struct {
 	Env                 json.RawMessage
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
+	EgressAllowlist     []string
+	EgressAllowPrivate  bool
 }
 
 type ClusterMember struct {
@@ -65,24 +67,25 @@ type DispatcherNode struct {
 }
 
 type Invocation struct {
-	ID              uuid.UUID
-	AppID           int64
-	ScriptID        int64
-	Version         int32
-	TriggerKind     string
-	TriggerID       *int64
-	OutboxID        *int64
-	Attempt         int32
-	StartedAt       time.Time
-	DurationUs      int64
-	FuelUsed        int64
-	PeakMemoryBytes int64
-	Outcome         string
-	Error           *string
-	ErrorLine       *int32
-	ErrorColumn     *int32
-	Result          json.RawMessage
-	Event           json.RawMessage
+	ID               uuid.UUID
+	AppID            int64
+	ScriptID         int64
+	Version          int32
+	TriggerKind      string
+	TriggerID        *int64
+	OutboxID         *int64
+	Attempt          int32
+	StartedAt        time.Time
+	DurationUs       int64
+	FuelUsed         int64
+	PeakMemoryBytes  int64
+	Outcome          string
+	Error            *string
+	ErrorLine        *int32
+	ErrorColumn      *int32
+	Result           json.RawMessage
+	Event            json.RawMessage
+	OutboundRequests json.RawMessage
 }
 
 type InvocationLog struct {
