@@ -2,12 +2,15 @@ package metrics
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/picloud/picloud/db/store"
+	"github.com/picloud/picloud/egress"
 	"github.com/picloud/picloud/record"
 )
 
@@ -29,6 +32,8 @@ type Invocations struct {
 	fuel     *prometheus.HistogramVec
 	attempts *prometheus.CounterVec
 	retries  *prometheus.CounterVec
+	egress   *prometheus.CounterVec
+	egressB  *prometheus.CounterVec
 }
 
 // NewInvocations registers the invocation metrics with reg and returns the
@@ -68,7 +73,15 @@ func NewInvocations(reg prometheus.Registerer, next Recorder, log *slog.Logger) 
 			Help: "Outbox deliveries run again after a failed or interrupted attempt, by trigger kind.",
 		}, []string{"trigger"}),
 	}
-	for _, c := range []prometheus.Collector{m.total, m.duration, m.fuel, m.attempts, m.retries} {
+	m.egress = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: Namespace, Name: "egress_requests_total",
+		Help: "Outbound HTTP requests scripts made, by app and result: the status class (2xx, 3xx, 4xx, 5xx) or the failure's kind.",
+	}, []string{"app", "result"})
+	m.egressB = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: Namespace, Name: "egress_response_bytes_total",
+		Help: "Bytes of outbound HTTP response bodies scripts read, by app.",
+	}, []string{"app"})
+	for _, c := range []prometheus.Collector{m.total, m.duration, m.fuel, m.attempts, m.retries, m.egress, m.egressB} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("metrics: register the invocation metrics: %w", err)
 		}
@@ -87,6 +100,9 @@ func (m *Invocations) Record(inv record.Invocation) {
 		if inv.Attempt > 1 {
 			m.retries.WithLabelValues(kind).Inc()
 		}
+	}
+	if len(inv.OutboundRequests) > 0 {
+		m.countEgress(inv)
 	}
 	level := slog.LevelDebug
 	if inv.Outcome != store.OutcomeOK {
@@ -108,5 +124,27 @@ func (m *Invocations) Record(inv record.Invocation) {
 	}
 	if m.next != nil {
 		m.next.Record(inv)
+	}
+}
+
+// countEgress counts an invocation's outbound requests (egress.Record, as
+// recorded).
+func (m *Invocations) countEgress(inv record.Invocation) {
+	var reqs []egress.Record
+	if err := json.Unmarshal(inv.OutboundRequests, &reqs); err != nil {
+		m.log.Warn("metrics: unreadable outbound requests", slog.String("invocation_id", inv.ID.String()), slog.Any("err", err))
+		return
+	}
+	var bytes int64
+	for _, r := range reqs {
+		result := r.Error
+		if result == "" {
+			result = strconv.Itoa(r.Status/100) + "xx"
+		}
+		m.egress.WithLabelValues(inv.App, result).Inc()
+		bytes += r.Bytes
+	}
+	if bytes > 0 {
+		m.egressB.WithLabelValues(inv.App).Add(float64(bytes))
 	}
 }

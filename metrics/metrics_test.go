@@ -49,15 +49,18 @@ func TestInvocations(t *testing.T) {
 	m.Record(inv("shop", store.KindHTTP, store.OutcomeError, 0, 0))
 	m.Record(inv("shop", store.KindPubsub, store.OutcomeOK, 7, 1))
 	m.Record(inv("blog", store.KindPubsub, store.OutcomeTimeout, 8, 3))
-	if len(next) != 4 {
-		t.Fatalf("passed on %d invocations, want 4", len(next))
+	withEgress := inv("shop", store.KindHTTP, store.OutcomeOK, 0, 0)
+	withEgress.OutboundRequests = []byte(`[{"method":"GET","host":"a","status":200,"bytes":10},{"method":"GET","host":"a","status":503,"bytes":5},{"method":"GET","host":"b","error":"blocked"}]`)
+	m.Record(withEgress)
+	if len(next) != 5 {
+		t.Fatalf("passed on %d invocations, want 5", len(next))
 	}
 	want := `
 # HELP picloud_invocations_total Invocations that ran, by app, outcome (ok, error, fuel_exhausted, memory_exceeded, timeout) and trigger kind.
 # TYPE picloud_invocations_total counter
 picloud_invocations_total{app="blog",outcome="timeout",trigger="pubsub"} 1
 picloud_invocations_total{app="shop",outcome="error",trigger="http"} 1
-picloud_invocations_total{app="shop",outcome="ok",trigger="http"} 1
+picloud_invocations_total{app="shop",outcome="ok",trigger="http"} 2
 picloud_invocations_total{app="shop",outcome="ok",trigger="pubsub"} 1
 # HELP picloud_delivery_attempts_total Outbox deliveries run (each attempt once), by trigger kind and outcome.
 # TYPE picloud_delivery_attempts_total counter
@@ -66,9 +69,18 @@ picloud_delivery_attempts_total{outcome="timeout",trigger="pubsub"} 1
 # HELP picloud_delivery_retries_total Outbox deliveries run again after a failed or interrupted attempt, by trigger kind.
 # TYPE picloud_delivery_retries_total counter
 picloud_delivery_retries_total{trigger="pubsub"} 1
+# HELP picloud_egress_requests_total Outbound HTTP requests scripts made, by app and result: the status class (2xx, 3xx, 4xx, 5xx) or the failure's kind.
+# TYPE picloud_egress_requests_total counter
+picloud_egress_requests_total{app="shop",result="2xx"} 1
+picloud_egress_requests_total{app="shop",result="5xx"} 1
+picloud_egress_requests_total{app="shop",result="blocked"} 1
+# HELP picloud_egress_response_bytes_total Bytes of outbound HTTP response bodies scripts read, by app.
+# TYPE picloud_egress_response_bytes_total counter
+picloud_egress_response_bytes_total{app="shop"} 15
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want),
-		"picloud_invocations_total", "picloud_delivery_attempts_total", "picloud_delivery_retries_total"); err != nil {
+		"picloud_invocations_total", "picloud_delivery_attempts_total", "picloud_delivery_retries_total",
+		"picloud_egress_requests_total", "picloud_egress_response_bytes_total"); err != nil {
 		t.Fatal(err)
 	}
 	if n := testutil.CollectAndCount(reg, "picloud_invocation_duration_seconds", "picloud_invocation_fuel"); n != 4 {
