@@ -196,11 +196,18 @@ func (m *Manager) Commit(ctx context.Context, stage *Stage) (Summary, error) {
 		return Summary{}, nil
 	}
 	var sum Summary
-	err := m.cfg.Store.InTx(ctx, func(st *store.Store) error {
-		var err error
-		sum, err = stage.Commit(ctx, st)
-		return err
-	})
+	var err error
+	if stage.statements() == 1 {
+		// One statement is atomic by itself: no BEGIN and COMMIT round
+		// trips (a publish or a push from the API, a script's one publish).
+		sum, err = stage.Commit(ctx, m.cfg.Store)
+	} else {
+		err = m.cfg.Store.InTx(ctx, func(st *store.Store) error {
+			var err error
+			sum, err = stage.Commit(ctx, st)
+			return err
+		})
+	}
 	if err != nil {
 		return Summary{}, err
 	}

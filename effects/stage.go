@@ -75,6 +75,16 @@ func (s *Stage) Empty() bool { return len(s.kv) == 0 && len(s.publishes) == 0 &&
 // Len is the number of staged effects: keys written, publishes, pushes.
 func (s *Stage) Len() int { return len(s.kv) + len(s.publishes) + len(s.pushes) }
 
+// statements is the number of statements Commit runs when it is more
+// than one, else 0 or 1: KV writes take several (the writes, their change
+// events, the quota check).
+func (s *Stage) statements() int {
+	if len(s.kv) > 0 {
+		return 2 + len(s.publishes) + len(s.pushes)
+	}
+	return len(s.publishes) + len(s.pushes)
+}
+
 // reserve checks that one more effect of n bytes fits the invocation's
 // limits; isNew says whether it adds an item (a key staged again does not).
 func (s *Stage) reserve(fn string, n int, isNew bool) error {
