@@ -186,7 +186,7 @@ func (m *Manager) Stage(app store.App) *Stage {
 	if m.cfg.MaxQuotaBytes > 0 && (quota < 0 || quota > m.cfg.MaxQuotaBytes) {
 		quota = m.cfg.MaxQuotaBytes
 	}
-	return &Stage{m: m, appID: app.ID, quota: quota, kv: map[string]*kvOp{}, src: m.cfg.Store.KV}
+	return &Stage{m: m, appID: app.ID, quota: quota, src: m.cfg.Store.KV}
 }
 
 // Commit writes stage in a transaction of its own and, when that made

@@ -69,6 +69,15 @@ type push struct {
 	delay   time.Duration
 }
 
+// put stages op for key (the map is made on the first write: most
+// invocations write nothing).
+func (s *Stage) put(key string, op *kvOp) {
+	if s.kv == nil {
+		s.kv = map[string]*kvOp{}
+	}
+	s.kv[key] = op
+}
+
 // Empty reports whether nothing is staged.
 func (s *Stage) Empty() bool { return len(s.kv) == 0 && len(s.publishes) == 0 && len(s.pushes) == 0 }
 
@@ -180,7 +189,7 @@ func (s *Stage) Set(ctx context.Context, key string, value json.RawMessage) erro
 	if err := s.checkQuota(ctx, key, value); err != nil {
 		return err
 	}
-	s.kv[key] = &kvOp{kind: opSet, value: value}
+	s.put(key, &kvOp{kind: opSet, value: value})
 	return nil
 }
 
@@ -192,7 +201,7 @@ func (s *Stage) Delete(ctx context.Context, key string) error {
 	if err := s.reserve("kv::delete", len(key), s.kv[key] == nil); err != nil {
 		return err
 	}
-	s.kv[key] = &kvOp{kind: opDelete}
+	s.put(key, &kvOp{kind: opDelete})
 	return nil
 }
 
@@ -221,7 +230,7 @@ func (s *Stage) Incr(ctx context.Context, key string, by int64) (int64, error) {
 		if err := s.reserve("kv::incr", len(v), false); err != nil {
 			return 0, err
 		}
-		s.kv[key] = &kvOp{kind: opSet, value: v}
+		s.put(key, &kvOp{kind: opSet, value: v})
 		return n, nil
 	}
 	stored, err := s.dbValue(ctx, key)
@@ -252,7 +261,7 @@ func (s *Stage) Incr(ctx context.Context, key string, by int64) (int64, error) {
 	if err := s.reserve("kv::incr", len(key)+8, true); err != nil {
 		return 0, err
 	}
-	s.kv[key] = &kvOp{kind: opIncr, by: delta}
+	s.put(key, &kvOp{kind: opIncr, by: delta})
 	return n, nil
 }
 
