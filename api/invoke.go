@@ -7,12 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
 	"github.com/picloud/picloud/db/store"
+	"github.com/picloud/picloud/limits"
 	"github.com/picloud/picloud/record"
 	"github.com/picloud/picloud/runtime"
 )
@@ -124,7 +124,7 @@ func (s *Server) invoke(c *gin.Context) {
 		// source's hash names the source exactly.
 		Version: hex.EncodeToString(v.SHA256[:]), Source: v.Source,
 		InvocationID: id.String(), Event: event, Env: app.Env,
-		Limits: s.invocationLimits(app.Limits), Effects: stage,
+		Limits: limits.For(app.Limits, s.cfg.DefaultLimits, s.cfg.MaxLimits), Effects: stage,
 	})
 	s.commitEffects(ctx, stage, &res, &runErr)
 	if runErr != nil && res.Outcome == "" {
@@ -171,40 +171,4 @@ func notFoundAs(err error, e *apiError) error {
 		return e
 	}
 	return err
-}
-
-// invocationLimits turns an app's limits into one invocation's: a 0 takes
-// Config.DefaultLimits, then the runtime's default, and everything is
-// clamped to Config.MaxLimits. The public ingress computes its limits the
-// same way, so a run from the API behaves as a triggered one.
-func (s *Server) invocationLimits(l store.Limits) runtime.Limits {
-	d, m := s.cfg.DefaultLimits, s.cfg.MaxLimits
-	return runtime.Limits{
-		Fuel:         pick(l.FuelPerInvocation, d.Fuel, runtime.DefaultFuel, m.Fuel),
-		Memory:       pick(int64(l.MemoryPages)<<16, d.Memory, runtime.DefaultMemory, m.Memory),
-		Timeout:      pick(time.Duration(l.TimeoutMS)*time.Millisecond, d.Timeout, runtime.DefaultTimeout, m.Timeout),
-		MaxCallDepth: pick(int(l.MaxCallDepth), d.MaxCallDepth, 64, m.MaxCallDepth), // runtime.Limits documents 64
-		MaxStringLen: pick(int(l.MaxStringBytes), d.MaxStringLen, 0, m.MaxStringLen),
-		MaxArrayLen:  pick(int(l.MaxArrayLen), d.MaxArrayLen, 0, m.MaxArrayLen),
-		MaxMapLen:    pick(int(l.MaxMapLen), d.MaxMapLen, 0, m.MaxMapLen),
-		MaxLogLines:  pick(0, d.MaxLogLines, 0, m.MaxLogLines),
-		MaxLogBytes:  pick(0, d.MaxLogBytes, 0, m.MaxLogBytes),
-		Concurrency:  pick(int(l.MaxConcurrency), d.Concurrency, runtime.DefaultConcurrency, m.Concurrency),
-	}
-}
-
-// pick is v, or else def, or else runtimeDef (0 where the runtime's
-// default is "unlimited" or not exported), clamped to ceiling when there is
-// one; a value still 0 is clamped too.
-func pick[T int | int64 | time.Duration](v, def, runtimeDef, ceiling T) T {
-	if v == 0 {
-		v = def
-	}
-	if v == 0 {
-		v = runtimeDef
-	}
-	if ceiling > 0 && (v == 0 || v > ceiling) {
-		v = ceiling
-	}
-	return v
 }

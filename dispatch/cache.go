@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/picloud/picloud/db/store"
+	"github.com/picloud/picloud/limits"
 	"github.com/picloud/picloud/runtime"
 )
 
@@ -79,7 +80,7 @@ func (ts *targets) load(ctx context.Context, st *store.Store, scriptID int64) (*
 		return nil, err
 	}
 	return &target{
-		app: app, limits: limits(app.Limits, ts.cfg.DefaultLimits, ts.cfg.MaxLimits),
+		app: app, limits: limits.For(app.Limits, ts.cfg.DefaultLimits, ts.cfg.MaxLimits),
 		name: sc.Name, version: v.Number, key: hex.EncodeToString(v.SHA256[:]), source: v.Source,
 	}, nil
 }
@@ -102,37 +103,4 @@ func (ts *targets) flush() {
 	ts.mu.Lock()
 	clear(ts.byID)
 	ts.mu.Unlock()
-}
-
-// limits turns an app's limits into one invocation's, as the ingress and
-// the API do: a 0 takes the server's default, then the runtime's, and
-// everything is clamped to the server's ceilings.
-func limits(l store.Limits, d, m runtime.Limits) runtime.Limits {
-	return runtime.Limits{
-		Fuel:         pick(l.FuelPerInvocation, d.Fuel, runtime.DefaultFuel, m.Fuel),
-		Memory:       pick(int64(l.MemoryPages)<<16, d.Memory, runtime.DefaultMemory, m.Memory),
-		Timeout:      pick(time.Duration(l.TimeoutMS)*time.Millisecond, d.Timeout, runtime.DefaultTimeout, m.Timeout),
-		MaxCallDepth: pick(int(l.MaxCallDepth), d.MaxCallDepth, 64, m.MaxCallDepth),
-		MaxStringLen: pick(int(l.MaxStringBytes), d.MaxStringLen, 0, m.MaxStringLen),
-		MaxArrayLen:  pick(int(l.MaxArrayLen), d.MaxArrayLen, 0, m.MaxArrayLen),
-		MaxMapLen:    pick(int(l.MaxMapLen), d.MaxMapLen, 0, m.MaxMapLen),
-		MaxLogLines:  pick(0, d.MaxLogLines, 0, m.MaxLogLines),
-		MaxLogBytes:  pick(0, d.MaxLogBytes, 0, m.MaxLogBytes),
-		Concurrency:  pick(int(l.MaxConcurrency), d.Concurrency, runtime.DefaultConcurrency, m.Concurrency),
-	}
-}
-
-// pick is v, or else def, or else runtimeDef, clamped to ceiling when
-// there is one.
-func pick[T int | int64 | time.Duration](v, def, runtimeDef, ceiling T) T {
-	if v == 0 {
-		v = def
-	}
-	if v == 0 {
-		v = runtimeDef
-	}
-	if ceiling > 0 && (v == 0 || v > ceiling) {
-		v = ceiling
-	}
-	return v
 }

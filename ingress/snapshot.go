@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"time"
 
 	"github.com/picloud/picloud/db/store"
+	"github.com/picloud/picloud/limits"
 	"github.com/picloud/picloud/route"
 	"github.com/picloud/picloud/runtime"
 )
@@ -153,7 +153,7 @@ func (h *Handler) loadSources(ctx context.Context, scripts []store.ServingScript
 // buildApp builds app a's state from the scripts and routes (of every app,
 // or of a alone), skipping what belongs to other apps.
 func (h *Handler) buildApp(a store.App, scripts []store.ServingScript, routes []store.ServingRoute) *appState {
-	s := &appState{app: a, limits: h.limits(a.Limits), maxBody: h.maxBody(a.Limits.MaxBodyBytes)}
+	s := &appState{app: a, limits: limits.For(a.Limits, h.cfg.DefaultLimits, h.cfg.MaxLimits), maxBody: h.maxBody(a.Limits.MaxBodyBytes)}
 	byID := map[int64]*scriptState{}
 	for _, sc := range scripts {
 		if sc.AppID != a.ID {
@@ -204,41 +204,6 @@ func (h *Handler) publish(next *snapshot) {
 	h.snap.Store(next)
 }
 
-// limits turns an app's limits into one invocation's: a 0 takes
-// Config.DefaultLimits, then the runtime's default, and everything is
-// clamped to Config.MaxLimits.
-func (h *Handler) limits(l store.Limits) runtime.Limits {
-	d, m := h.cfg.DefaultLimits, h.cfg.MaxLimits
-	return runtime.Limits{
-		Fuel:         pick(l.FuelPerInvocation, d.Fuel, runtime.DefaultFuel, m.Fuel),
-		Memory:       pick(int64(l.MemoryPages)<<16, d.Memory, runtime.DefaultMemory, m.Memory),
-		Timeout:      pick(time.Duration(l.TimeoutMS)*time.Millisecond, d.Timeout, runtime.DefaultTimeout, m.Timeout),
-		MaxCallDepth: pick(int(l.MaxCallDepth), d.MaxCallDepth, 64, m.MaxCallDepth), // runtime.Limits documents 64
-		MaxStringLen: pick(int(l.MaxStringBytes), d.MaxStringLen, 0, m.MaxStringLen),
-		MaxArrayLen:  pick(int(l.MaxArrayLen), d.MaxArrayLen, 0, m.MaxArrayLen),
-		MaxMapLen:    pick(int(l.MaxMapLen), d.MaxMapLen, 0, m.MaxMapLen),
-		MaxLogLines:  pick(0, d.MaxLogLines, 0, m.MaxLogLines),
-		MaxLogBytes:  pick(0, d.MaxLogBytes, 0, m.MaxLogBytes),
-		Concurrency:  pick(int(l.MaxConcurrency), d.Concurrency, runtime.DefaultConcurrency, m.Concurrency),
-	}
-}
-
 func (h *Handler) maxBody(n int64) int64 {
-	return pick(n, h.cfg.MaxBodyBytes, 0, h.cfg.MaxBodyCeiling)
-}
-
-// pick is v, or else def, or else runtimeDef (0 where the runtime's
-// default is "unlimited" or not exported), clamped to ceiling when there is
-// one. A value still 0 means the runtime's default, and is clamped too.
-func pick[T int | int64 | time.Duration](v, def, runtimeDef, ceiling T) T {
-	if v == 0 {
-		v = def
-	}
-	if v == 0 {
-		v = runtimeDef
-	}
-	if ceiling > 0 && (v == 0 || v > ceiling) {
-		v = ceiling
-	}
-	return v
+	return limits.Pick(n, h.cfg.MaxBodyBytes, 0, h.cfg.MaxBodyCeiling)
 }
