@@ -31,6 +31,7 @@ import (
 	"github.com/picloud/picloud/dashboard"
 	"github.com/picloud/picloud/db/store"
 	"github.com/picloud/picloud/effects"
+	"github.com/picloud/picloud/egress"
 	"github.com/picloud/picloud/runtime"
 )
 
@@ -68,6 +69,9 @@ type Config struct {
 	// invocation: the process's *record.Recorder. Default: none; they are
 	// not recorded.
 	Recorder Recorder
+	// Egress is the server's outbound HTTP policy for the scripts the API
+	// runs (see ingress.Config.Egress). Default: nil, http:: calls fail.
+	Egress *egress.Policy
 
 	// Tail feeds the live tail (GET /api/v1/apps/{app}/invocations/stream):
 	// the process's *record.Recorder. Default: none; the stream answers 503.

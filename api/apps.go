@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/picloud/picloud/db/store"
+	"github.com/picloud/picloud/egress"
 )
 
 // Apps: POST /apps, GET /apps, GET/PATCH/DELETE /apps/{app}.
@@ -47,12 +48,29 @@ type limitsPatch struct {
 	KVQuotaBytes        *int64 `json:"kv_quota_bytes"`
 }
 
+// egressJSON is an app's outbound HTTP policy: the hosts its scripts may
+// call (exact names or "*.example.com"; empty: any public host) and its
+// opt-in to private addresses. The request cap is
+// limits.max_outbound_requests.
+type egressJSON struct {
+	Allowlist    []string `json:"allowlist"`
+	AllowPrivate bool     `json:"allow_private"`
+}
+
+// egressPatch is egressJSON in a PATCH: absent members stay as they are;
+// an allowlist replaces the whole list.
+type egressPatch struct {
+	Allowlist    *[]string `json:"allowlist"`
+	AllowPrivate *bool     `json:"allow_private"`
+}
+
 type appJSON struct {
 	Slug        string            `json:"slug"`
 	Description string            `json:"description"`
 	Limits      limitsJSON        `json:"limits"`
 	DebugOutput bool              `json:"debug_output"`
 	Env         map[string]string `json:"env"`
+	Egress      egressJSON        `json:"egress"`
 	CreatedAt   time.Time         `json:"created_at"`
 	UpdatedAt   time.Time         `json:"updated_at"`
 }
@@ -63,6 +81,7 @@ type createAppRequest struct {
 	Limits      *limitsJSON       `json:"limits"`
 	DebugOutput bool              `json:"debug_output"`
 	Env         map[string]string `json:"env"`
+	Egress      *egressJSON       `json:"egress"`
 }
 
 // updateAppRequest is a PATCH: absent members stay as they are. Env is
@@ -72,6 +91,7 @@ type updateAppRequest struct {
 	Limits      *limitsPatch       `json:"limits"`
 	DebugOutput *bool              `json:"debug_output"`
 	Env         map[string]*string `json:"env"`
+	Egress      *egressPatch       `json:"egress"`
 }
 
 func appFrom(a store.App) appJSON {
@@ -80,8 +100,13 @@ func appFrom(a store.App) appJSON {
 	if env == nil {
 		env = map[string]string{}
 	}
+	allow := a.Egress.Allowlist
+	if allow == nil {
+		allow = []string{}
+	}
 	return appJSON{
 		Slug: a.Slug, Description: a.Description, DebugOutput: a.DebugOutput, Env: env,
+		Egress:    egressJSON{Allowlist: allow, AllowPrivate: a.Egress.AllowPrivate},
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 		Limits: limitsJSON{
 			FuelPerInvocation: l.FuelPerInvocation, MemoryPages: l.MemoryPages, TimeoutMS: l.TimeoutMS,
@@ -197,6 +222,22 @@ func checkEnv(env map[string]string) error {
 	return nil
 }
 
+// maxAllowlist is the most hosts an app's egress allowlist holds (the
+// database's apps_egress_allowlist_length).
+const maxAllowlist = 100
+
+func checkEgress(e store.Egress) error {
+	if len(e.Allowlist) > maxAllowlist {
+		return invalidBody("/egress/allowlist", "at most %d hosts, got %d", maxAllowlist, len(e.Allowlist))
+	}
+	for i, h := range e.Allowlist {
+		if err := egress.ValidatePattern(h); err != nil {
+			return invalidBody(fmt.Sprintf("/egress/allowlist/%d", i), "%q is not a host name, IP address or *.domain pattern", h)
+		}
+	}
+	return nil
+}
+
 func (s *Server) createApp(c *gin.Context) {
 	if p := principal(c); p.App != "" {
 		writeProblem(c, problemf(http.StatusForbidden, CodeAppRestricted, "a token restricted to app %q cannot create apps", p.App))
@@ -211,7 +252,10 @@ func (s *Server) createApp(c *gin.Context) {
 	if req.Limits != nil {
 		a.Limits = req.Limits.store()
 	}
-	for _, err := range []error{checkSlug(a.Slug), checkDescription(a.Description), checkLimits(a.Limits), checkEnv(a.Env)} {
+	if req.Egress != nil {
+		a.Egress = store.Egress{Allowlist: req.Egress.Allowlist, AllowPrivate: req.Egress.AllowPrivate}
+	}
+	for _, err := range []error{checkSlug(a.Slug), checkDescription(a.Description), checkLimits(a.Limits), checkEnv(a.Env), checkEgress(a.Egress)} {
 		if err != nil {
 			s.fail(c, err, nil)
 			return
@@ -321,7 +365,15 @@ func (req *updateAppRequest) apply(a *store.App) error {
 		}
 		a.Env = env
 	}
-	for _, err := range []error{checkDescription(a.Description), checkLimits(a.Limits), checkEnv(a.Env)} {
+	if req.Egress != nil {
+		if req.Egress.Allowlist != nil {
+			a.Egress.Allowlist = *req.Egress.Allowlist
+		}
+		if req.Egress.AllowPrivate != nil {
+			a.Egress.AllowPrivate = *req.Egress.AllowPrivate
+		}
+	}
+	for _, err := range []error{checkDescription(a.Description), checkLimits(a.Limits), checkEnv(a.Env), checkEgress(a.Egress)} {
 		if err != nil {
 			return err
 		}

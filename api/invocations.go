@@ -46,6 +46,9 @@ type invocationJSON struct {
 	Event           json.RawMessage `json:"event,omitempty"`
 	Result          json.RawMessage `json:"result,omitempty"`
 	Logs            []logJSON       `json:"logs,omitempty"`
+	// OutboundRequests are the run's outbound HTTP requests (method, host,
+	// status, duration_ms, bytes, error), in one invocation's GET.
+	OutboundRequests json.RawMessage `json:"outbound_requests,omitempty"`
 }
 
 // runErrorJSON is a recorded invocation's error.
@@ -241,6 +244,7 @@ func (s *Server) getInvocation(c *gin.Context) {
 	}
 	out := invocationFrom(inv, sc.Name)
 	out.OutboxID, out.Event, out.Result = optional(inv.OutboxID), inv.Event, inv.Result
+	out.OutboundRequests = inv.OutboundRequests
 	out.Logs = make([]logJSON, len(logs))
 	for i, l := range logs {
 		out.Logs[i] = logJSON{Seq: l.Seq, Level: l.Level, Message: l.Message, At: l.At}

@@ -118,14 +118,20 @@ func (s *Server) invoke(c *gin.Context) {
 	}
 	started := s.cfg.Now()
 	stage := s.cfg.Effects.Stage(app) // kv::, pubsub::, queue:: (events.go)
-	res, runErr := s.cfg.Invoker.Invoke(ctx, runtime.Request{
+	rreq := runtime.Request{
 		App: app.Slug, Script: sc.Name,
 		// The guest caches compiled programs per app by this key: the
 		// source's hash names the source exactly.
 		Version: hex.EncodeToString(v.SHA256[:]), Source: v.Source,
 		InvocationID: id.String(), Event: event, Env: app.Env,
 		Limits: limits.For(app.Limits, s.cfg.DefaultLimits, s.cfg.MaxLimits), Effects: stage,
-	})
+	}
+	outbound := s.cfg.Egress.AppClient(app.Egress.Allowlist, app.Egress.AllowPrivate, int(app.Limits.MaxOutboundRequests))
+	defer outbound.Close()
+	if outbound != nil {
+		rreq.HTTP = outbound
+	}
+	res, runErr := s.cfg.Invoker.Invoke(ctx, rreq)
 	s.commitEffects(ctx, stage, &res, &runErr)
 	if runErr != nil && res.Outcome == "" {
 		// The guest did not run: the caller went away, or the sandbox
@@ -139,6 +145,7 @@ func (s *Server) invoke(c *gin.Context) {
 		StartedAt: started, Event: event,
 	}
 	record.Fill(&inv, res, runErr, app.DebugOutput)
+	record.Outbound(&inv, outbound)
 	out := invokeResponse{
 		InvocationID: id.String(), Script: sc.Name, Version: v.Number, Outcome: inv.Outcome,
 		Result: inv.Result, Logs: make([]logJSON, len(res.Logs)), LogsDropped: res.LogsDropped,

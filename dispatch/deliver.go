@@ -35,11 +35,17 @@ func (d *Dispatcher) deliver(del store.Delivery) {
 	stage := d.cfg.Effects.Stage(t.app)
 	id := uuid.Must(uuid.NewV7())
 	started := d.cfg.Now()
-	res, runErr := d.cfg.Invoker.Invoke(ctx, runtime.Request{
+	req := runtime.Request{
 		App: t.app.Slug, Script: t.name, Version: t.key, Source: t.source,
 		InvocationID: id.String(), Event: event, Env: t.app.Env, Limits: t.limits,
 		Effects: stage,
-	})
+	}
+	out := d.cfg.Egress.AppClient(t.app.Egress.Allowlist, t.app.Egress.AllowPrivate, int(t.app.Limits.MaxOutboundRequests))
+	defer out.Close()
+	if out != nil {
+		req.HTTP = out
+	}
+	res, runErr := d.cfg.Invoker.Invoke(ctx, req)
 	inv := store.Invocation{
 		ID: id, AppID: t.app.ID, ScriptID: del.ScriptID, Version: t.version, TriggerKind: del.Kind,
 		TriggerID: del.TriggerID, OutboxID: del.ID, Attempt: del.Attempt, StartedAt: started, Event: event,
@@ -50,6 +56,7 @@ func (d *Dispatcher) deliver(del store.Delivery) {
 		return
 	}
 	record.Fill(&inv, res, runErr, t.app.DebugOutput)
+	record.Outbound(&inv, out)
 
 	if res.Outcome == runtime.OutcomeOK && runErr == nil {
 		if err := d.complete(ctx, c, stage); err != nil {

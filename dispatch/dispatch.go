@@ -44,6 +44,7 @@ import (
 	"github.com/picloud/picloud/db/listen"
 	"github.com/picloud/picloud/db/store"
 	"github.com/picloud/picloud/effects"
+	"github.com/picloud/picloud/egress"
 	"github.com/picloud/picloud/record"
 	"github.com/picloud/picloud/runtime"
 )
@@ -74,6 +75,9 @@ type Config struct {
 	Effects *effects.Manager
 	// Recorder records every delivery's invocation. Default: none.
 	Recorder Recorder
+	// Egress is the server's outbound HTTP policy (see
+	// ingress.Config.Egress). Default: nil, http:: calls fail.
+	Egress *egress.Policy
 	// Logger receives failures. Default: discard.
 	Logger *slog.Logger
 	// Name names this node in dispatcher_nodes. Default: host name and pid.

@@ -298,11 +298,19 @@ func (p Policy) NewClient(deadline time.Time) *Client {
 	return c
 }
 
-// Close releases the client's idle connections.
-func (c *Client) Close() { c.tr.CloseIdleConnections() }
+// Close releases the client's idle connections. A nil Client is a no-op.
+func (c *Client) Close() {
+	if c != nil {
+		c.tr.CloseIdleConnections()
+	}
+}
 
-// Records returns the requests made so far, redirect hops included.
+// Records returns the requests made so far, redirect hops included (nil
+// for a nil Client).
 func (c *Client) Records() []Record {
+	if c == nil {
+		return nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]Record(nil), c.records...)
@@ -523,4 +531,29 @@ func classify(ctx context.Context, err error, timeout time.Duration) *Error {
 		msg = ue.Err.Error()
 	}
 	return &Error{Kind: KindRefused, Detail: msg, Err: err}
+}
+
+// ForApp returns the policy of one app under the server's policy p: the
+// app's allowlist and private opt-in, and its request cap when it is lower
+// than p's (0: p's). Loopback stays as p has it.
+func (p Policy) ForApp(allowlist []string, allowPrivate bool, maxRequests int) Policy {
+	p.Allowlist = allowlist
+	p.AllowPrivate = allowPrivate
+	if server := orDefault(p.MaxRequests, DefaultMaxRequests); maxRequests <= 0 || maxRequests > server {
+		p.MaxRequests = server
+	} else {
+		p.MaxRequests = maxRequests
+	}
+	return p
+}
+
+// AppClient is ForApp(...).NewClient(zero deadline) on a server policy
+// that may be nil (outbound HTTP off): then it returns nil. The invocation's
+// wall time bounds each request through the context the host functions
+// pass.
+func (p *Policy) AppClient(allowlist []string, allowPrivate bool, maxRequests int) *Client {
+	if p == nil {
+		return nil
+	}
+	return p.ForApp(allowlist, allowPrivate, maxRequests).NewClient(time.Time{})
 }

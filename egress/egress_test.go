@@ -375,3 +375,23 @@ func TestSizeCaps(t *testing.T) {
 		t.Fatalf("exactly at the cap: %v", err)
 	}
 }
+
+func TestForApp(t *testing.T) {
+	server := Policy{MaxRequests: 5, AllowLoopback: true}
+	p := server.ForApp([]string{"a.example"}, true, 3)
+	if p.MaxRequests != 3 || !p.AllowPrivate || p.Allowlist[0] != "a.example" || !p.AllowLoopback {
+		t.Fatalf("ForApp = %+v", p)
+	}
+	if p := server.ForApp(nil, false, 50); p.MaxRequests != 5 {
+		t.Fatalf("the app's cap over the server's: %d", p.MaxRequests)
+	}
+	if p := (Policy{}).ForApp(nil, false, 0); p.MaxRequests != DefaultMaxRequests {
+		t.Fatalf("defaults: %d", p.MaxRequests)
+	}
+	var none *Policy
+	c := none.AppClient(nil, false, 0)
+	if c != nil || c.Records() != nil {
+		t.Fatal("a nil policy gives a client")
+	}
+	c.Close()
+}

@@ -45,6 +45,7 @@ import (
 
 	"github.com/picloud/picloud/db/store"
 	"github.com/picloud/picloud/effects"
+	"github.com/picloud/picloud/egress"
 	"github.com/picloud/picloud/record"
 	"github.com/picloud/picloud/runtime"
 )
@@ -76,6 +77,10 @@ type Config struct {
 	// and commits them when the script succeeds (see effects.go). Default:
 	// none; those calls fail with a catchable error.
 	Effects *effects.Manager
+	// Egress is the server's outbound HTTP policy, which each app's
+	// allowlist, private opt-in and request cap refine (egress.Policy.ForApp).
+	// Default: nil, http:: calls fail with a catchable "blocked" error.
+	Egress *egress.Policy
 	// Logger receives reload failures. Default: discard.
 	Logger *slog.Logger
 

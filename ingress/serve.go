@@ -98,6 +98,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if stage != nil {
 		req.Effects = stage
 	}
+	out := h.cfg.Egress.AppClient(app.app.Egress.Allowlist, app.app.Egress.AllowPrivate, int(app.app.Limits.MaxOutboundRequests))
+	defer out.Close()
+	if out != nil {
+		req.HTTP = out
+	}
 	res, runErr := h.cfg.Invoker.Invoke(r.Context(), req)
 	effectsFailed := h.commit(r.Context(), stage, id, &res, &runErr)
 	if h.cfg.Recorder != nil {
@@ -106,6 +111,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			TriggerKind: store.KindHTTP, TriggerID: t.triggerID, StartedAt: started, Event: event,
 		}
 		record.Fill(&inv, res, runErr, app.app.DebugOutput)
+		record.Outbound(&inv, out)
 		h.cfg.Recorder.Record(record.Invocation{Invocation: inv, App: slug, Script: t.script.name})
 	}
 	if r.Context().Err() != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/picloud/picloud/db/dbtest"
 	"github.com/picloud/picloud/db/store"
+	"github.com/picloud/picloud/egress"
 	"github.com/picloud/picloud/hostfuncs/abi"
 	"github.com/picloud/picloud/record"
 	"github.com/picloud/picloud/runtime"
@@ -366,5 +367,20 @@ func TestFill(t *testing.T) {
 	record.Fill(&inv, runtime.Result{}, runtime.ErrClosed, false)
 	if inv.Outcome != store.OutcomeError || inv.Error != runtime.ErrClosed.Error() {
 		t.Fatalf("Fill of a failure before the run = %+v", inv)
+	}
+}
+
+func TestOutbound(t *testing.T) {
+	var inv store.Invocation
+	record.Outbound(&inv, nil)
+	if inv.OutboundRequests != nil {
+		t.Fatalf("nil client: %s", inv.OutboundRequests)
+	}
+	c := egress.Policy{}.NewClient(time.Time{})
+	defer c.Close()
+	c.Do(context.Background(), egress.Request{URL: "http://10.0.0.1/secret-path?token=x"}) // blocked before any dial
+	record.Outbound(&inv, c)
+	if string(inv.OutboundRequests) != `[{"method":"GET","host":"10.0.0.1","duration_ms":0,"bytes":0,"error":"blocked"}]` {
+		t.Fatalf("OutboundRequests = %s", inv.OutboundRequests)
 	}
 }

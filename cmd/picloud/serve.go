@@ -24,6 +24,7 @@ import (
 	"github.com/picloud/picloud/db/store"
 	"github.com/picloud/picloud/dispatch"
 	"github.com/picloud/picloud/effects"
+	"github.com/picloud/picloud/egress"
 	"github.com/picloud/picloud/ingress"
 	"github.com/picloud/picloud/metrics"
 	"github.com/picloud/picloud/record"
@@ -42,6 +43,7 @@ type serveOptions struct {
 	publicURL         string
 	retainInvocations time.Duration
 	retainDeadLetters time.Duration
+	egress            egress.Policy // scripts' outbound HTTP; apps refine it
 }
 
 func newServeCmd(c *cli) *cobra.Command {
@@ -84,6 +86,11 @@ exits. A second signal stops it at once.`,
 	f.StringVar(&o.publicURL, "public-url", "", "the public listener's URL as clients reach it, for the endpoint URLs the API shows; empty: http:// and the public address")
 	f.BoolVar(&o.benchBareRoute, "bench-bare-route", false, "serve GET "+api.BenchBarePath+" on the public listener, the load bench's baseline (make bench)")
 	f.DurationVar(&o.retainInvocations, "retain-invocations", retention.DefaultInvocations, "how long invocations and their logs are kept (managers delete older ones); 0 keeps them forever")
+	f.IntVar(&o.egress.MaxRequests, "egress-max-requests", egress.DefaultMaxRequests, "outbound HTTP requests per invocation (redirect hops included); an app's max_outbound_requests can only lower it")
+	f.IntVar(&o.egress.MaxRedirects, "egress-max-redirects", egress.DefaultMaxRedirects, "redirects one outbound request follows; -1: none")
+	f.Int64Var(&o.egress.MaxResponseBytes, "egress-max-response-bytes", egress.DefaultMaxResponseBytes, "bytes of an outbound response a script may read")
+	f.Int64Var(&o.egress.MaxRequestBytes, "egress-max-request-bytes", egress.DefaultMaxRequestBytes, "bytes of an outbound request body")
+	f.DurationVar(&o.egress.Timeout, "egress-timeout", egress.DefaultTimeout, "the longest outbound request; the invocation's remaining wall time bounds it too")
 	f.DurationVar(&o.retainDeadLetters, "retain-dead-letters", retention.DefaultDeadLetters, "how long dead letters are kept after they failed; 0 keeps them forever")
 	return cmd
 }
@@ -221,6 +228,7 @@ func (c *cli) serve(ctx context.Context, o serveOptions) (err error) {
 	if runs.public {
 		d, err := dispatch.New(ctx, dispatch.Config{
 			Store: st, Invoker: host, Effects: fx, Recorder: invs, Name: name, Logger: log.With("component", "dispatch"),
+			Egress: &o.egress,
 		})
 		if err != nil {
 			return err
@@ -269,6 +277,7 @@ func (c *cli) serve(ctx context.Context, o serveOptions) (err error) {
 	if runs.public {
 		ing, err = ingress.New(ctx, ingress.Config{
 			Store: st, Invoker: host, Recorder: invs, Effects: fx, Logger: log.With("component", "ingress"),
+			Egress: &o.egress,
 		})
 		if err != nil {
 			return err
@@ -311,6 +320,7 @@ func (c *cli) serve(ctx context.Context, o serveOptions) (err error) {
 		apiCfg.Invoker = host
 		apiCfg.Effects = fx // the API's publishes, pushes, KV edits and runs wake the dispatchers
 		apiCfg.Recorder = invs
+		apiCfg.Egress = &o.egress
 		apiCfg.Tail = rec
 		apiCfg.PublicURL = o.publicURL
 		if o.publicURL == "" && public != nil {
