@@ -44,6 +44,7 @@ type Store struct {
 	Tokens      *Tokens
 	Nodes       *Nodes
 	Members     *Members
+	Secrets     *Secrets
 }
 
 // New returns a Store that runs its queries on db.
@@ -61,6 +62,7 @@ func New(db DBTX) *Store {
 		Tokens:      &Tokens{db: db, q: q},
 		Nodes:       &Nodes{q: q},
 		Members:     &Members{q: q},
+		Secrets:     &Secrets{q: q},
 	}
 }
 

@@ -47,6 +47,14 @@ type App struct {
 	EgressAllowPrivate  bool
 }
 
+type AppSecret struct {
+	AppID     int64
+	Name      string
+	Sealed    []byte
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
 type ClusterMember struct {
 	ID            int64
 	Name          string

@@ -205,6 +205,12 @@ type Querier interface {
 	ScriptVersionList(ctx context.Context, scriptID int64) ([]ScriptVersionListRow, error)
 	// The source of each version whose id is listed.
 	ScriptVersionSources(ctx context.Context, ids []int64) ([]ScriptVersionSourcesRow, error)
+	SecretDelete(ctx context.Context, appID int64, name string) (int64, error)
+	// The app's secrets in name order, sealed values included (for the
+	// sandbox; the API lists names only).
+	SecretList(ctx context.Context, appID int64) ([]SecretListRow, error)
+	// Creates or replaces a secret; created reports a new one.
+	SecretPut(ctx context.Context, arg SecretPutParams) (bool, error)
 	// Serialises the first-start check of every node on one database; held until
 	// the transaction ends.
 	TokenBootstrapLock(ctx context.Context) error
