@@ -12,8 +12,8 @@
 //   - fixed rate: one publisher at -rate publishes/s, fan-out 1, for
 //     -rate-for; the publish → script start latency.
 //
-// and once, the sandbox's CPU time per no-op invocation. The table shows
-// the median of -runs runs. Without -database-url it starts a private
+// and once, the sandbox's CPU time per no-op invocation. Runs alternate
+// which side goes first; the table shows the median of -runs runs. Without -database-url it starts a private
 // PostgreSQL cluster (fsync on) in a temporary directory.
 package main
 
@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	var o options
 	fs := flag.NewFlagSet("events", flag.ContinueOnError)
 	fs.StringVar(&o.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL to use; empty: a private cluster")
-	fs.IntVar(&o.runs, "runs", 3, "runs; the table shows medians")
+	fs.IntVar(&o.runs, "runs", 5, "runs, alternating which side goes first; the table shows medians")
 	fs.IntVar(&o.publishers, "publishers", 8, "concurrent publishers in the flat-out scenarios")
 	fs.IntVar(&o.publishes, "publishes", 20000, "publishes per flat-out scenario at fan-out 1")
 	fs.IntVar(&o.publishes10, "publishes-fanout10", 3000, "publishes per flat-out scenario at fan-out 10")
@@ -165,7 +165,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		o.runs, o.publishers, o.publishes, o.publishes10, o.rate, o.rateFor)
 	all := map[string][]result{}
 	for r := 1; r <= o.runs; r++ {
-		for _, sys := range systems(pc, rv) {
+		order := systems(pc, rv)
+		if r%2 == 0 { // ABBA: neither side always runs first
+			slices.Reverse(order)
+		}
+		for _, sys := range order {
 			for _, sc := range []scenario{
 				{name: "flat1", fanout: 1, publishes: o.publishes, publishers: o.publishers},
 				{name: "flat10", fanout: 10, publishes: o.publishes10, publishers: o.publishers},
