@@ -33,6 +33,7 @@ import (
 	"github.com/picloud/picloud/effects"
 	"github.com/picloud/picloud/egress"
 	"github.com/picloud/picloud/runtime"
+	"github.com/picloud/picloud/secrets"
 )
 
 // Config configures a Server. The zero value serves health checks and the
@@ -72,6 +73,12 @@ type Config struct {
 	// Egress is the server's outbound HTTP policy for the scripts the API
 	// runs (see ingress.Config.Egress). Default: nil, http:: calls fail.
 	Egress *egress.Policy
+	// Secrets seals the values of apps' secrets (a *secrets.Box under the
+	// server's key). Default: nil, secrets cannot be set.
+	Secrets SecretBox
+	// SecretEnv hands the scripts the API runs their app's secrets, in
+	// ctx.env (a *secrets.Source over the same key). Default: none.
+	SecretEnv *secrets.Source
 
 	// Tail feeds the live tail (GET /api/v1/apps/{app}/invocations/stream):
 	// the process's *record.Recorder. Default: none; the stream answers 503.

@@ -122,6 +122,23 @@ func routeCases(t *testing.T, e *env, f fixture) []routeCase {
 		scoped("GET", "/apps/:app", fixed(shop), nil, auth.AppRead, 200),
 		scoped("PATCH", "/apps/:app", fixed(shop), body(map[string]any{"description": "d"}), auth.AppWrite, 200),
 		scoped("DELETE", "/apps/:app", freshApp, nil, auth.AppWrite, 204),
+		scoped("PUT", "/apps/:app/env/:name", fixed(shop+"/env/REGION"), body(map[string]any{"value": "eu"}), auth.AppWrite, 200),
+		scoped("DELETE", "/apps/:app/env/:name", func() string {
+			name := uniq("GONE")
+			if _, err := e.st.Apps.Update(ctx, store.App{ID: f.app.ID, Env: map[string]string{name: "x"}}); err != nil {
+				t.Fatal(err)
+			}
+			return shop + "/env/" + name
+		}, nil, auth.AppWrite, 204),
+		scoped("GET", "/apps/:app/secrets", fixed(shop+"/secrets"), nil, auth.AppRead, 200),
+		scoped("PUT", "/apps/:app/secrets/:name", func() string { return shop + "/secrets/" + uniq("S") }, body(map[string]any{"value": "v"}), auth.AppWrite, 201),
+		scoped("DELETE", "/apps/:app/secrets/:name", func() string {
+			name := uniq("GONE")
+			if _, err := e.st.Secrets.Put(ctx, f.app.ID, name, []byte{1}); err != nil {
+				t.Fatal(err)
+			}
+			return shop + "/secrets/" + name
+		}, nil, auth.AppWrite, 204),
 		scoped("GET", "/apps/:app/stats", fixed(shop+"/stats"), nil, auth.ScriptRead, 200),
 
 		scoped("GET", "/apps/:app/scripts", fixed(shop+"/scripts"), nil, auth.ScriptRead, 200),

@@ -23,6 +23,7 @@ import (
 	"github.com/picloud/picloud/db/store"
 	"github.com/picloud/picloud/record"
 	"github.com/picloud/picloud/runtime"
+	"github.com/picloud/picloud/secrets"
 )
 
 // testPublicURL is the public listener's URL in the tests' responses.
@@ -57,6 +58,10 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	cfg.Store = st
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = testPublicURL
+	}
+	if cfg.Secrets == nil {
+		cfg.Secrets = testSecretBox
+		cfg.SecretEnv = secrets.NewSource(testSecretBox, st.Secrets, time.Nanosecond)
 	}
 	if opts.runtime {
 		h := newHost(t)

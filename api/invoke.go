@@ -15,6 +15,7 @@ import (
 	"github.com/picloud/picloud/limits"
 	"github.com/picloud/picloud/record"
 	"github.com/picloud/picloud/runtime"
+	"github.com/picloud/picloud/secrets"
 )
 
 // Invoker runs one invocation in the sandbox; *runtime.Host is one.
@@ -126,6 +127,12 @@ func (s *Server) invoke(c *gin.Context) {
 		InvocationID: id.String(), Event: event, Env: app.Env,
 		Limits: limits.For(app.Limits, s.cfg.DefaultLimits, s.cfg.MaxLimits), Effects: stage,
 	}
+	appSecrets, err := s.cfg.SecretEnv.Secrets(ctx, app.ID)
+	if err != nil {
+		s.fail(c, err, nil)
+		return
+	}
+	rreq.Env = secrets.Env(app.Env, appSecrets)
 	outbound := s.cfg.Egress.AppClient(app.Egress.Allowlist, app.Egress.AllowPrivate, int(app.Limits.MaxOutboundRequests))
 	defer outbound.Close()
 	if outbound != nil {

@@ -59,6 +59,11 @@ func (s *Server) routes() []apiRoute {
 		r(http.MethodGet, "/apps/:app/stats", auth.ScriptRead, s.appStats),
 		r(http.MethodPatch, "/apps/:app", auth.AppWrite, s.updateApp),
 		r(http.MethodDelete, "/apps/:app", auth.AppWrite, s.deleteApp),
+		r(http.MethodPut, "/apps/:app/env/:name", auth.AppWrite, s.putEnv),
+		r(http.MethodDelete, "/apps/:app/env/:name", auth.AppWrite, s.deleteEnv),
+		r(http.MethodGet, "/apps/:app/secrets", auth.AppRead, s.listSecrets),
+		r(http.MethodPut, "/apps/:app/secrets/:name", auth.AppWrite, s.putSecret),
+		r(http.MethodDelete, "/apps/:app/secrets/:name", auth.AppWrite, s.deleteSecret),
 
 		r(http.MethodGet, "/apps/:app/scripts", auth.ScriptRead, s.listScripts),
 		r(http.MethodGet, "/apps/:app/scripts/:script", auth.ScriptRead, s.getScript),

@@ -15,6 +15,7 @@ import (
 	"github.com/picloud/picloud/effects"
 	"github.com/picloud/picloud/record"
 	"github.com/picloud/picloud/runtime"
+	"github.com/picloud/picloud/secrets"
 )
 
 // errStale is a completion the database refused: the row is no longer this
@@ -39,6 +40,11 @@ func (d *Dispatcher) deliver(del store.Delivery) {
 		App: t.app.Slug, Script: t.name, Version: t.key, Source: t.source,
 		InvocationID: id.String(), Event: event, Env: t.app.Env, Limits: t.limits,
 		Effects: stage,
+	}
+	if sec, err := d.cfg.Secrets.Secrets(ctx, t.app.ID); err != nil {
+		d.log.ErrorContext(ctx, "reading the app's secrets failed: the script runs without them", "app", t.app.Slug, "err", err)
+	} else {
+		req.Env = secrets.Env(req.Env, sec)
 	}
 	out := d.cfg.Egress.AppClient(t.app.Egress.Allowlist, t.app.Egress.AllowPrivate, int(t.app.Limits.MaxOutboundRequests))
 	defer out.Close()

@@ -47,6 +47,7 @@ import (
 	"github.com/picloud/picloud/egress"
 	"github.com/picloud/picloud/record"
 	"github.com/picloud/picloud/runtime"
+	"github.com/picloud/picloud/secrets"
 )
 
 // Invoker runs one invocation in the sandbox; *runtime.Host is one.
@@ -78,6 +79,8 @@ type Config struct {
 	// Egress is the server's outbound HTTP policy (see
 	// ingress.Config.Egress). Default: nil, http:: calls fail.
 	Egress *egress.Policy
+	// Secrets hands scripts their app's secrets in ctx.env. Default: none.
+	Secrets *secrets.Source
 	// Logger receives failures. Default: discard.
 	Logger *slog.Logger
 	// Name names this node in dispatcher_nodes. Default: host name and pid.

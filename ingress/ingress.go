@@ -48,6 +48,7 @@ import (
 	"github.com/picloud/picloud/egress"
 	"github.com/picloud/picloud/record"
 	"github.com/picloud/picloud/runtime"
+	"github.com/picloud/picloud/secrets"
 )
 
 // Invoker runs one invocation in the sandbox; *runtime.Host is one.
@@ -81,6 +82,8 @@ type Config struct {
 	// allowlist, private opt-in and request cap refine (egress.Policy.ForApp).
 	// Default: nil, http:: calls fail with a catchable "blocked" error.
 	Egress *egress.Policy
+	// Secrets hands scripts their app's secrets in ctx.env. Default: none.
+	Secrets *secrets.Source
 	// Logger receives reload failures. Default: discard.
 	Logger *slog.Logger
 

@@ -14,6 +14,7 @@ import (
 	"github.com/picloud/picloud/db/store"
 	"github.com/picloud/picloud/record"
 	"github.com/picloud/picloud/runtime"
+	"github.com/picloud/picloud/secrets"
 )
 
 // Problem codes: the stable code member of the problem documents the
@@ -97,6 +98,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	stage := h.stage(app) // durable effects, committed when the script succeeds (effects.go)
 	if stage != nil {
 		req.Effects = stage
+	}
+	if sec, err := h.cfg.Secrets.Secrets(r.Context(), app.app.ID); err != nil {
+		h.log.ErrorContext(r.Context(), "reading the app's secrets failed: the script runs without them", "app", slug, "err", err)
+	} else {
+		req.Env = secrets.Env(req.Env, sec)
 	}
 	out := h.cfg.Egress.AppClient(app.app.Egress.Allowlist, app.app.Egress.AllowPrivate, int(app.app.Limits.MaxOutboundRequests))
 	defer out.Close()

@@ -2,10 +2,14 @@ package secrets
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/picloud/picloud/db/store"
 )
 
 func TestSealOpen(t *testing.T) {
@@ -66,5 +70,41 @@ func TestLoadKey(t *testing.T) {
 		if _, _, err := LoadKey(bad, dir); err == nil {
 			t.Errorf("LoadKey(%q) accepted", bad)
 		}
+	}
+}
+
+type fakeLister struct {
+	calls int
+	list  []store.Secret
+}
+
+func (f *fakeLister) List(context.Context, int64) ([]store.Secret, error) {
+	f.calls++
+	return f.list, nil
+}
+
+func TestSource(t *testing.T) {
+	b, _ := New(bytes.Repeat([]byte{7}, KeySize))
+	l := &fakeLister{list: []store.Secret{{Name: "T", Sealed: b.Seal(3, "T", []byte("v"))}}}
+	s := NewSource(b, l, time.Hour)
+	for range 2 {
+		got, err := s.Secrets(context.Background(), 3)
+		if err != nil || got["T"] != "v" {
+			t.Fatalf("Secrets = %v, %v", got, err)
+		}
+	}
+	if l.calls != 1 {
+		t.Fatalf("%d lists, want 1 (cached)", l.calls)
+	}
+	if _, err := s.Secrets(context.Background(), 4); err != ErrOpen {
+		t.Fatalf("another app's ciphertext: %v", err)
+	}
+	var none *Source
+	if got, err := none.Secrets(context.Background(), 3); got != nil || err != nil {
+		t.Fatal("nil Source")
+	}
+	env := Env(map[string]string{"A": "1", "T": "plain"}, map[string]string{"T": "secret"})
+	if env["A"] != "1" || env["T"] != "secret" {
+		t.Fatalf("Env = %v", env)
 	}
 }

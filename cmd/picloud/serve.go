@@ -30,6 +30,7 @@ import (
 	"github.com/picloud/picloud/record"
 	"github.com/picloud/picloud/retention"
 	"github.com/picloud/picloud/runtime"
+	"github.com/picloud/picloud/secrets"
 )
 
 type serveOptions struct {
@@ -44,6 +45,7 @@ type serveOptions struct {
 	retainInvocations time.Duration
 	retainDeadLetters time.Duration
 	egress            egress.Policy // scripts' outbound HTTP; apps refine it
+	secretKey         string
 }
 
 func newServeCmd(c *cli) *cobra.Command {
@@ -86,6 +88,7 @@ exits. A second signal stops it at once.`,
 	f.StringVar(&o.publicURL, "public-url", "", "the public listener's URL as clients reach it, for the endpoint URLs the API shows; empty: http:// and the public address")
 	f.BoolVar(&o.benchBareRoute, "bench-bare-route", false, "serve GET "+api.BenchBarePath+" on the public listener, the load bench's baseline (make bench)")
 	f.DurationVar(&o.retainInvocations, "retain-invocations", retention.DefaultInvocations, "how long invocations and their logs are kept (managers delete older ones); 0 keeps them forever")
+	f.StringVar(&o.secretKey, "secret-key", "", "the key apps' secrets are encrypted with: base64 of 32 random bytes (openssl rand -base64 32); empty: the data directory's "+secrets.KeyFile+", generated on first start. Every process of a cluster needs the same key")
 	f.IntVar(&o.egress.MaxRequests, "egress-max-requests", egress.DefaultMaxRequests, "outbound HTTP requests per invocation (redirect hops included); an app's max_outbound_requests can only lower it")
 	f.IntVar(&o.egress.MaxRedirects, "egress-max-redirects", egress.DefaultMaxRedirects, "redirects one outbound request follows; -1: none")
 	f.Int64Var(&o.egress.MaxResponseBytes, "egress-max-response-bytes", egress.DefaultMaxResponseBytes, "bytes of an outbound response a script may read")
@@ -171,6 +174,26 @@ func (c *cli) serve(ctx context.Context, o serveOptions) (err error) {
 	// the sandbox closes, and the database stops last.
 	st := store.New(db.pool)
 	reg := metrics.NewRegistry()
+	// Apps' secrets: the configured key, or the data directory's. A server
+	// on a database of its own (--database-url) keeps nothing in the data
+	// directory, so without a key it stores no secrets.
+	var box *secrets.Box
+	var secretEnv *secrets.Source
+	if o.secretKey != "" || c.databaseURL == "" {
+		key, generated, err := secrets.LoadKey(o.secretKey, c.data)
+		if err != nil {
+			return fmt.Errorf("the secret key: %w", err)
+		}
+		if generated {
+			log.InfoContext(ctx, "generated the key for apps' secrets; back it up, and give every process of a cluster the same one (--secret-key)", "file", filepath.Join(c.data, secrets.KeyFile))
+		}
+		if box, err = secrets.New(key); err != nil {
+			return err
+		}
+		secretEnv = secrets.NewSource(box, st.Secrets, 0)
+	} else {
+		log.WarnContext(ctx, "no --secret-key (PICLOUD_SECRET_KEY) with --database-url: apps cannot set secrets")
+	}
 	if o.cacheDir == "" {
 		o.cacheDir = filepath.Join(c.data, "cache")
 	}
@@ -228,7 +251,7 @@ func (c *cli) serve(ctx context.Context, o serveOptions) (err error) {
 	if runs.public {
 		d, err := dispatch.New(ctx, dispatch.Config{
 			Store: st, Invoker: host, Effects: fx, Recorder: invs, Name: name, Logger: log.With("component", "dispatch"),
-			Egress: &o.egress,
+			Egress: &o.egress, Secrets: secretEnv,
 		})
 		if err != nil {
 			return err
@@ -277,7 +300,7 @@ func (c *cli) serve(ctx context.Context, o serveOptions) (err error) {
 	if runs.public {
 		ing, err = ingress.New(ctx, ingress.Config{
 			Store: st, Invoker: host, Recorder: invs, Effects: fx, Logger: log.With("component", "ingress"),
-			Egress: &o.egress,
+			Egress: &o.egress, Secrets: secretEnv,
 		})
 		if err != nil {
 			return err
@@ -321,6 +344,9 @@ func (c *cli) serve(ctx context.Context, o serveOptions) (err error) {
 		apiCfg.Effects = fx // the API's publishes, pushes, KV edits and runs wake the dispatchers
 		apiCfg.Recorder = invs
 		apiCfg.Egress = &o.egress
+		if box != nil {
+			apiCfg.Secrets, apiCfg.SecretEnv = box, secretEnv
+		}
 		apiCfg.Tail = rec
 		apiCfg.PublicURL = o.publicURL
 		if o.publicURL == "" && public != nil {
