@@ -382,9 +382,13 @@ func (r *Recorder) flushOne() (ok, more bool) {
 }
 
 // write writes batch. When the batch fails because an app or script it
-// refers to was deleted meanwhile, it writes the rows one by one and skips
-// those. written and orphaned count the rows from the start of batch that
-// are done with; err reports a failure that left the rest unwritten.
+// refers to was deleted meanwhile, or because some of its rows are already
+// there (a retry after a commit whose acknowledgement the connection lost,
+// e.g. in a database restart: invocation ids are unique, so a conflict means
+// that very row was written), it writes the rows one by one, skipping the
+// orphans and counting the conflicts as written. written and orphaned count
+// the rows from the start of batch that are done with; err reports a failure
+// that left the rest unwritten.
 func (r *Recorder) write(batch []store.Invocation) (written, orphaned int, err error) {
 	ctx, cancel := context.WithTimeout(r.abortCtx, r.cfg.WriteTimeout)
 	defer cancel()
@@ -392,13 +396,13 @@ func (r *Recorder) write(batch []store.Invocation) (written, orphaned int, err e
 	if err == nil {
 		return len(batch), 0, nil
 	}
-	if !errors.Is(err, store.ErrNotFound) {
+	if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
 		return 0, 0, err
 	}
 	for i := range batch {
 		err := r.w.InsertBatch(ctx, batch[i:i+1])
 		switch {
-		case err == nil:
+		case err == nil, errors.Is(err, store.ErrConflict):
 			written++
 		case errors.Is(err, store.ErrNotFound):
 			orphaned++

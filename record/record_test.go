@@ -384,3 +384,44 @@ func TestOutbound(t *testing.T) {
 		t.Fatalf("OutboundRequests = %s", inv.OutboundRequests)
 	}
 }
+
+// lostAck writes its first batch, then reports a failure, as a connection
+// lost between COMMIT and its acknowledgement (a database restart) does.
+type lostAck struct {
+	record.Writer
+	lost bool
+}
+
+func (w *lostAck) InsertBatch(ctx context.Context, invs []store.Invocation) error {
+	if err := w.Writer.InsertBatch(ctx, invs); err != nil {
+		return err
+	}
+	if !w.lost {
+		w.lost = true
+		return errors.New("unexpected EOF")
+	}
+	return nil
+}
+
+// A batch written whose acknowledgement was lost is retried; its rows are
+// already there, so the retry counts them as written instead of failing
+// for ever on their unique ids.
+func TestRetryAfterLostAcknowledgement(t *testing.T) {
+	f := newFixture(t)
+	w := &lostAck{Writer: f.st.Invocations}
+	r := newRecorder(t, w, record.Config{BatchSize: 10, FlushInterval: time.Millisecond, RetryInterval: time.Millisecond})
+	for i := range 3 {
+		r.Record(f.invocation(i))
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	if err := r.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if s := r.Stats(); s.Written != 3 || s.Dropped != 0 {
+		t.Fatalf("Stats = %+v, want 3 written, none dropped", s)
+	}
+	if got := f.count(t); got != 3 {
+		t.Fatalf("%d rows, want 3", got)
+	}
+}
