@@ -133,7 +133,7 @@ func (s *Server) invoke(c *gin.Context) {
 		return
 	}
 	rreq.Env = secrets.Env(app.Env, appSecrets)
-	outbound := s.cfg.Egress.AppClient(app.Egress.Allowlist, app.Egress.AllowPrivate, int(app.Limits.MaxOutboundRequests))
+	outbound := s.cfg.Egress.AppClient(app.Egress.Allowlist, app.Egress.AllowPrivate, int(app.Limits.MaxOutboundRequests)).WithSecrets(appSecrets)
 	defer outbound.Close()
 	if outbound != nil {
 		rreq.HTTP = outbound

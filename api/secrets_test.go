@@ -141,3 +141,53 @@ func TestEnvAndSecrets(t *testing.T) {
 	}
 	problemCode(t, do(req{method: "DELETE", path: base + "/secrets/API_TOKEN", token: tok}), 404, CodeNotFound)
 }
+
+// ${secret:NAME} in an outbound header: the target receives the secret,
+// the script never holds it, and a host off the allowlist is refused.
+func TestSecretInjection(t *testing.T) {
+	const secret = "sk_live_INJECTED_777"
+	var mu sync.Mutex
+	var got string
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = r.Header.Get("Authorization")
+		mu.Unlock()
+		fmt.Fprint(w, "ok")
+	}))
+	defer target.Close()
+	e := newEnv(t, envOptions{runtime: true, cfg: Config{Egress: &egress.Policy{AllowLoopback: true}}})
+	tok := e.admin
+	base := "/api/v1/apps/shop"
+	for _, r := range []req{
+		{method: "POST", path: "/api/v1/apps", body: map[string]any{"slug": "shop"}},
+		{method: "PUT", path: base + "/secrets/API_TOKEN", body: map[string]any{"value": secret}},
+		{method: "PUT", path: base + "/scripts/call", body: map[string]any{"source": `let r = http::get("` + target.URL + `/", #{headers: #{"Authorization": "Bearer ${secret:API_TOKEN}"}}); r.body`}},
+	} {
+		r.token = tok
+		if out := e.do(r); out.code >= 300 {
+			t.Fatal(out)
+		}
+	}
+	invoke := func() resp {
+		r := e.do(req{method: "POST", path: base + "/scripts/call/invoke", token: tok, body: map[string]any{}})
+		if r.code != 200 || strings.Contains(r.String(), secret) {
+			t.Fatalf("invoke: %s", r)
+		}
+		return r
+	}
+	// No allowlist: refused.
+	if r := invoke(); r.str("outcome") != "error" || !strings.Contains(r.String(), "blocked: secrets are injected only") {
+		t.Fatalf("without an allowlist: %s", r)
+	}
+	if r := e.do(req{method: "PATCH", path: base, token: tok, body: map[string]any{"egress": map[string]any{"allowlist": []string{"127.0.0.1"}}}}); r.code != 200 {
+		t.Fatal(r)
+	}
+	if r := invoke(); r.str("outcome") != "ok" || r.body["result"] != "ok" {
+		t.Fatalf("allowlisted: %s", r)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got != "Bearer "+secret {
+		t.Fatalf("the target saw Authorization %q", got)
+	}
+}

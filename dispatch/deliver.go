@@ -41,12 +41,12 @@ func (d *Dispatcher) deliver(del store.Delivery) {
 		InvocationID: id.String(), Event: event, Env: t.app.Env, Limits: t.limits,
 		Effects: stage,
 	}
-	if sec, err := d.cfg.Secrets.Secrets(ctx, t.app.ID); err != nil {
+	sec, err := d.cfg.Secrets.Secrets(ctx, t.app.ID)
+	if err != nil {
 		d.log.ErrorContext(ctx, "reading the app's secrets failed: the script runs without them", "app", t.app.Slug, "err", err)
-	} else {
-		req.Env = secrets.Env(req.Env, sec)
 	}
-	out := d.cfg.Egress.AppClient(t.app.Egress.Allowlist, t.app.Egress.AllowPrivate, int(t.app.Limits.MaxOutboundRequests))
+	req.Env = secrets.Env(req.Env, sec)
+	out := d.cfg.Egress.AppClient(t.app.Egress.Allowlist, t.app.Egress.AllowPrivate, int(t.app.Limits.MaxOutboundRequests)).WithSecrets(sec)
 	defer out.Close()
 	if out != nil {
 		req.HTTP = out

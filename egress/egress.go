@@ -273,10 +273,68 @@ type Client struct {
 	hc       *http.Client
 	tr       *http.Transport
 
+	secrets map[string]string // for ${secret:NAME} in header values
+
 	mu      sync.Mutex
 	count   int
 	records []Record
 }
+
+// WithSecrets lets requests name the app's secrets in header values as
+// ${secret:NAME}: the client substitutes them when it sends, so the script
+// never holds them. Only requests to a host on the app's (non-empty)
+// allowlist may; for any other the request is refused, kind blocked. It
+// returns c (nil stays nil).
+func (c *Client) WithSecrets(secrets map[string]string) *Client {
+	if c != nil {
+		c.secrets = secrets
+	}
+	return c
+}
+
+const secretRef = "${secret:"
+
+// inject substitutes the ${secret:NAME} references of h's values for host,
+// and returns the names of the headers that now hold a secret.
+func (c *Client) inject(h http.Header, host string) ([]string, *Error) {
+	var injected []string
+	for name, vs := range h {
+		for i, v := range vs {
+			if !strings.Contains(v, secretRef) {
+				continue
+			}
+			if len(c.policy.Allowlist) == 0 || !OnList(c.policy.Allowlist, host) {
+				return nil, errorf(KindBlocked, "secrets are injected only into requests to hosts on the app's allowlist, and %s is not on it", host)
+			}
+			var b strings.Builder
+			rest := v
+			for {
+				at := strings.Index(rest, secretRef)
+				if at < 0 {
+					b.WriteString(rest)
+					break
+				}
+				b.WriteString(rest[:at])
+				end := strings.IndexByte(rest[at:], '}')
+				if end < 0 {
+					return nil, errorf(KindInvalid, "header %s: an unterminated ${secret:…} reference", name)
+				}
+				ref := rest[at+len(secretRef) : at+end]
+				val, ok := c.secrets[ref]
+				if !ok {
+					return nil, errorf(KindInvalid, "header %s: the app has no secret %q", name, ref)
+				}
+				b.WriteString(val)
+				rest = rest[at+end+1:]
+			}
+			vs[i] = b.String()
+			injected = append(injected, name)
+		}
+	}
+	return injected, nil
+}
+
+type injectedKey struct{}
 
 // NewClient returns a client under p for an invocation that must finish by
 // deadline (zero: no bound besides the policy's timeout). Close it when the
@@ -347,6 +405,11 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 		req.Header.Del("Authorization")
 		req.Header.Del("Cookie")
 		req.Header.Del("Proxy-Authorization")
+		// Injected secrets go only to the host the script named.
+		injected, _ := req.Context().Value(injectedKey{}).([]string)
+		for _, h := range injected {
+			req.Header.Del(h)
+		}
 	}
 	return c.take()
 }
@@ -479,6 +542,13 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	}
 	if hr.Header.Get("User-Agent") == "" {
 		hr.Header.Set("User-Agent", "picloud")
+	}
+	injected, ierr := c.inject(hr.Header, u.Hostname())
+	if ierr != nil {
+		return fail(ierr)
+	}
+	if len(injected) > 0 {
+		hr = hr.WithContext(context.WithValue(hr.Context(), injectedKey{}, injected))
 	}
 	resp, err := c.hc.Do(hr)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -394,4 +395,74 @@ func TestForApp(t *testing.T) {
 		t.Fatal("a nil policy gives a client")
 	}
 	c.Close()
+}
+
+func TestSecretInjection(t *testing.T) {
+	const secret = "sk_TOPSECRET"
+	var mu sync.Mutex
+	var seen []string
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Host+" "+r.Header.Get("Authorization")+"|"+r.Header.Get("X-Key"))
+		mu.Unlock()
+		if r.URL.Path == "/hop" {
+			_, port, _ := net.SplitHostPort(r.Host)
+			http.Redirect(w, r, "http://other.example:"+port+"/landed", http.StatusFound)
+		}
+	}))
+	defer srv.Close()
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
+	sec := map[string]string{"TOKEN": secret}
+	p := testPolicy()
+	p.Allowlist = []string{"api.example.com", "other.example"}
+	p.Resolver = fakeResolver{"api.example.com": {"127.0.0.1"}, "other.example": {"127.0.0.1"}, "evil.example": {"127.0.0.1"}}
+	do := func(p Policy, url string, h http.Header) error {
+		c := p.NewClient(time.Time{}).WithSecrets(sec)
+		defer c.Close()
+		_, err := c.Do(context.Background(), Request{URL: url, Header: h})
+		return err
+	}
+	hdr := func() http.Header {
+		return http.Header{"Authorization": {"Bearer ${secret:TOKEN}"}, "X-Key": {"k=${secret:TOKEN};v=${secret:TOKEN}"}}
+	}
+
+	if err := do(p, "http://api.example.com:"+port+"/x", hdr()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	got := seen[len(seen)-1]
+	mu.Unlock()
+	if got != "api.example.com:"+port+" Bearer "+secret+"|k="+secret+";v="+secret {
+		t.Fatalf("the server saw %q", got)
+	}
+
+	// Not on the allowlist, or no allowlist at all: refused before sending.
+	n := len(seen)
+	if err := do(p, "http://evil.example:"+port+"/", hdr()); KindOf(err) != KindBlocked || strings.Contains(err.Error(), secret) {
+		t.Fatalf("off the allowlist: %v", err)
+	}
+	open := testPolicy()
+	open.Resolver = p.Resolver
+	if err := do(open, "http://evil.example:"+port+"/", hdr()); KindOf(err) != KindBlocked {
+		t.Fatalf("no allowlist: %v", err)
+	}
+	if err := do(p, "http://api.example.com:"+port+"/", http.Header{"X": {"${secret:NOPE}"}}); KindOf(err) != KindInvalid {
+		t.Fatalf("unknown secret: %v", err)
+	}
+	if len(seen) != n {
+		t.Fatal("a refused request was sent")
+	}
+
+	// A redirect to another host, even an allowlisted one, does not carry
+	// the injected headers.
+	if err := do(p, "http://api.example.com:"+port+"/hop", hdr()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	last := seen[len(seen)-1]
+	mu.Unlock()
+	if last != "other.example:"+port+" |" {
+		t.Fatalf("the redirect's target saw %q", last)
+	}
 }

@@ -99,12 +99,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if stage != nil {
 		req.Effects = stage
 	}
-	if sec, err := h.cfg.Secrets.Secrets(r.Context(), app.app.ID); err != nil {
+	sec, err := h.cfg.Secrets.Secrets(r.Context(), app.app.ID)
+	if err != nil {
 		h.log.ErrorContext(r.Context(), "reading the app's secrets failed: the script runs without them", "app", slug, "err", err)
-	} else {
-		req.Env = secrets.Env(req.Env, sec)
 	}
-	out := h.cfg.Egress.AppClient(app.app.Egress.Allowlist, app.app.Egress.AllowPrivate, int(app.app.Limits.MaxOutboundRequests))
+	req.Env = secrets.Env(req.Env, sec)
+	out := h.cfg.Egress.AppClient(app.app.Egress.Allowlist, app.app.Egress.AllowPrivate, int(app.app.Limits.MaxOutboundRequests)).WithSecrets(sec)
 	defer out.Close()
 	if out != nil {
 		req.HTTP = out
