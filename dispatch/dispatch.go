@@ -368,9 +368,10 @@ func (d *Dispatcher) loop(ctx context.Context) {
 	defer poll.Stop()
 	cooldown := time.NewTimer(0)
 	defer cooldown.Stop()
+	var next nextDue
 	for {
 		claimed := time.Now()
-		more := d.claim(ctx)
+		n, more := d.claim(ctx)
 		if ctx.Err() != nil {
 			return
 		}
@@ -386,12 +387,10 @@ func (d *Dispatcher) loop(ctx context.Context) {
 			continue
 		}
 		wait := d.cfg.PollInterval
-		if next, ok, err := d.st.Outbox.NextRunAt(ctx); err == nil && ok {
-			if until := next.Sub(d.cfg.Now()); until < wait {
+		if at, ok := next.get(ctx, d, n > 0); ok {
+			if until := at.Sub(d.cfg.Now()); until < wait {
 				wait = max(until, time.Millisecond)
 			}
-		} else if err != nil && ctx.Err() == nil {
-			d.log.WarnContext(ctx, "reading the next due delivery failed", "err", err)
 		}
 		resetTimer(poll, wait)
 		select {
@@ -406,6 +405,33 @@ func (d *Dispatcher) loop(ctx context.Context) {
 		case <-poll.C:
 		}
 	}
+}
+
+// nextDue remembers when the earliest pending delivery is due, for the
+// timer of the claim loop.
+type nextDue struct {
+	at, read time.Time
+	ok       bool
+}
+
+// get returns when the earliest pending delivery is due (ok false: none).
+// While claims keep finding rows it reads the database at most every
+// 100ms: each wake-up brings its own claim, and the timer only matters for
+// what is due later (retries, delays, ticks).
+func (n *nextDue) get(ctx context.Context, d *Dispatcher, busy bool) (time.Time, bool) {
+	now := d.cfg.Now()
+	if busy && now.Sub(n.read) < 100*time.Millisecond && (!n.ok || n.at.After(now)) {
+		return n.at, n.ok
+	}
+	at, ok, err := d.st.Outbox.NextRunAt(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			d.log.WarnContext(ctx, "reading the next due delivery failed", "err", err)
+		}
+		return time.Time{}, false
+	}
+	n.at, n.ok, n.read = at, ok, now
+	return at, ok
 }
 
 // awaitSlots waits until half the slots are free, or the cooldown passed
@@ -440,11 +466,12 @@ func resetTimer(t *time.Timer, d time.Duration) {
 }
 
 // claim claims up to the free slots' worth of due deliveries and starts
-// them. It reports whether the batch was full (more may be due).
-func (d *Dispatcher) claim(ctx context.Context) bool {
+// them. It returns how many, and whether the batch was full (more may be
+// due).
+func (d *Dispatcher) claim(ctx context.Context) (int, bool) {
 	free := min(cap(d.slots)-len(d.slots), d.cfg.MaxBatch)
 	if free <= 0 {
-		return true
+		return 0, true
 	}
 	rows, err := d.st.Outbox.Claim(ctx, d.node, d.cfg.Lease, int32(free))
 	if err != nil {
@@ -452,7 +479,7 @@ func (d *Dispatcher) claim(ctx context.Context) bool {
 			d.log.WarnContext(ctx, "claiming deliveries failed", "err", err)
 			d.stats.claimErrors.Add(1)
 		}
-		return false
+		return 0, false
 	}
 	d.stats.claimed.Add(uint64(len(rows)))
 	d.mu.Lock()
@@ -473,7 +500,7 @@ func (d *Dispatcher) claim(ctx context.Context) bool {
 			}
 		}()
 	}
-	return len(rows) == free
+	return len(rows), len(rows) == free
 }
 
 // settled forgets a row the node no longer holds.
