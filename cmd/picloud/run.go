@@ -74,7 +74,8 @@ variable shown next to it; a flag given on the command line wins.`,
 	// The client: commands that call a server's admin API.
 	root.AddCommand(newAppsCmd(c), newDeployCmd(c), newInvokeCmd(c), newLogsCmd(c),
 		newTokenCmd(c), newScriptsCmd(c), newTriggersCmd(c),
-		newPublishCmd(c), newQueueCmd(c), newKVCmd(c), newDeliveriesCmd(c)) // events.go
+		newPublishCmd(c), newQueueCmd(c), newKVCmd(c), newDeliveriesCmd(c), // events.go
+		newEnvCmd(c), newSecretCmd(c)) // secrets.go
 	addEnvTwins(root)
 	return root
 }
