@@ -218,7 +218,19 @@ test('overview charts and settings', async () => {
 	await page.getByText('Variables saved.').waitFor();
 	const app = await pc.api('GET', '/apps/shop');
 	assert.equal(app.body.env.GREETING, 'hi');
+
+	// Secrets: set, listed by name, the value never shown; deleted.
+	await page.getByLabel('Secret name').fill('API_TOKEN');
+	await page.getByLabel('Secret value').fill('sk_e2e_hidden');
+	await page.getByRole('button', { name: 'Set secret' }).click();
+	await page.getByText('Secret API_TOKEN saved.').waitFor();
+	await page.locator('.secrets td.mono', { hasText: 'API_TOKEN' }).waitFor();
+	assert.ok(!(await page.content()).includes('sk_e2e_hidden'));
+	const list = await pc.api('GET', '/apps/shop/secrets');
+	assert.deepEqual(list.body.items.map((/** @type {any} */ s) => s.name), ['API_TOKEN']);
 	await shot(page, '15-settings');
+	await page.locator('.secrets').getByRole('button', { name: 'Delete' }).click();
+	await page.getByText('Secret API_TOKEN deleted.').waitFor();
 });
 
 test('tokens: the secret is shown once; a restricted session hides what it may not do; revoking ends it', async () => {
