@@ -363,7 +363,8 @@ func (c *Client) Close() {
 	}
 }
 
-// Records returns the requests made so far, redirect hops included (nil
+// Records returns the requests made so far, one per Do with its final host
+// and status (a redirect hop counts against MaxRequests but has no record; nil
 // for a nil Client).
 func (c *Client) Records() []Record {
 	if c == nil {
