@@ -28,6 +28,15 @@ type load struct {
 	wg     sync.WaitGroup
 	mu     sync.Mutex
 	res    []result
+	// cut are the requests still in flight when stop cancelled them: sent,
+	// so the server may have acted on them, but with no known outcome.
+	cut []result
+}
+
+func (l *load) cutShort(r result) {
+	l.mu.Lock()
+	l.cut = append(l.cut, r)
+	l.mu.Unlock()
 }
 
 func startLoad(targets []string, path func(seq int64) string, rate float64, workers int) *load {
@@ -54,6 +63,7 @@ func startLoad(targets []string, path func(seq int64) string, rate float64, work
 				resp, err := client.Do(req)
 				if err != nil {
 					if ctx.Err() != nil {
+						l.cutShort(r)
 						return
 					}
 					r.err = err
@@ -93,6 +103,7 @@ func startCalls(rate float64, fn func(ctx context.Context, seq int64) error) *lo
 			err := fn(callCtx, seq)
 			cancel()
 			if ctx.Err() != nil {
+				l.cutShort(r)
 				return
 			}
 			if err != nil {
