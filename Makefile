@@ -74,13 +74,17 @@ release: guest dashboard ## Build bin/picloud with the guest and the dashboard e
 	go build -tags picloud_embed -trimpath -ldflags "-X main.version=$(VERSION)" -o bin/picloud ./cmd/picloud
 
 .PHONY: bench
-bench: bench-load bench-interp ## The load bench, the interpreter vs its peers, then the sandbox benchmarks behind docs/RATIONALE.md (invocation latency, memory, workloads vs native and CPython)
+bench: bench-load bench-interp bench-events ## The load bench, the interpreter vs its peers, the outbox vs River, then the sandbox benchmarks behind docs/RATIONALE.md (invocation latency, memory, workloads vs native and CPython)
 	go test -run '^$$' -bench 'InvokeHello|NewScriptVersion|ColdApp|StartToFirstInvoke|IdleInstance' -benchtime 3s -timeout 30m ./runtime
 	go test -run '^$$' -bench 'Workloads' -benchtime 3x -timeout 60m ./runtime
 
 .PHONY: bench-interp
 bench-interp: ## The eight interpreter workloads in our interpreter, CPython (if python3 is present), gopher-lua, goja and starlark-go: median CPU ms of 5 interleaved runs and ratios (bench/peers, a module of its own)
 	cd bench/peers && go run . -runs $(or $(RUNS),5)
+
+.PHONY: bench-events
+bench-events: ## The outbox vs River v0.51.2 on one PostgreSQL: publishes/s, deliveries/s and publish → script start latency, medians of 5 interleaved runs (bench/events, a module of its own; ARGS="..." adds flags)
+	cd bench/events && go run . -runs $(or $(RUNS),5) $(ARGS)
 
 .PHONY: bench-cluster
 bench-cluster: ## Cluster scaling bench: HTTP requests/s and CPU per request with 1, 2 and 3 nodes on this machine (docs/OPERATIONS.md)
