@@ -10,7 +10,9 @@
 //     from the first publish to the last script run, and the publish →
 //     script start latency of every delivery;
 //   - fixed rate: one publisher at -rate publishes/s, fan-out 1, for
-//     -rate-for; the publish → script start latency.
+//     -rate-for; the publish → script start latency;
+//   - burn-down: the fan-out 10 messages published while the workers are
+//     stopped, then the deliveries/s of working the backlog off alone.
 //
 // and once, the sandbox's CPU time per no-op invocation. Runs alternate
 // which side goes first; the table shows the median of -runs runs. Without -database-url it starts a private
@@ -81,7 +83,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.BoolVar(&o.skipRiver, "skip-river", false, "run PiCloud only")
 	fs.IntVar(&o.invokeSamples, "invoke-samples", 5000, "no-op invocations for the sandbox's CPU per invocation")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
-	fs.StringVar(&o.scenarios, "scenarios", "flat1,flat10,rate", "the scenarios to run")
+	fs.StringVar(&o.scenarios, "scenarios", "flat1,flat10,rate,burn", "the scenarios to run")
 	fs.IntVar(&o.slots, "slots", 0, "the dispatcher's Slots (0: its default)")
 	fs.IntVar(&o.appConc, "app-concurrency", 0, "the bench app's max_concurrency (0: the server's default)")
 	fs.BoolVar(&o.noRecord, "no-record", false, "PiCloud without its invocation history (not how it runs; to see what recording costs)")
@@ -174,6 +176,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 				{name: "flat1", fanout: 1, publishes: o.publishes, publishers: o.publishers},
 				{name: "flat10", fanout: 10, publishes: o.publishes10, publishers: o.publishers},
 				{name: "rate", fanout: 1, publishes: int(o.rateFor.Seconds() * float64(o.rate)), rate: o.rate},
+				{name: "burn", fanout: 10, publishes: o.publishes10, publishers: o.publishers, burn: true},
 			} {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -277,6 +280,8 @@ func printTable(out io.Writer, all map[string][]result, withRiver bool, invokeCP
 		{"publish → script start p99, flat out, fan-out 10", "flat10", durMS(0.99), "ms"},
 		{"publish → script start p50, 200/s, fan-out 1", "rate", durMS(0.5), "ms"},
 		{"publish → script start p99, 200/s, fan-out 1", "rate", durMS(0.99), "ms"},
+		{"deliveries/s burning down a backlog (fan-out 10)", "burn", result.deliveryRate, "/s"},
+		{"bench process CPU per delivery, burning down", "burn", func(r result) float64 { return float64(r.cpuPerDelivery()) / float64(time.Microsecond) }, "µs"},
 		{"bench process CPU per delivery, fan-out 1", "flat1", func(r result) float64 { return float64(r.cpuPerDelivery()) / float64(time.Microsecond) }, "µs"},
 	}
 	w := 52

@@ -29,6 +29,7 @@ type picloudSide struct {
 	d    *dispatch.Dispatcher
 	app  store.App
 	p    *probe
+	cfg  dispatch.Config
 }
 
 func startPicloud(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, recordInvocations bool, slots, appConcurrency int) (*picloudSide, error) {
@@ -71,10 +72,26 @@ func startPicloud(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, rec
 	if recordInvocations {
 		cfg.Recorder = s.rec
 	}
+	s.cfg = cfg
 	if s.d, err = dispatch.New(ctx, cfg); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+func (s *picloudSide) pause(ctx context.Context) error {
+	d := s.d
+	s.d = nil
+	return d.Close(ctx)
+}
+
+func (s *picloudSide) resume(ctx context.Context) error {
+	d, err := dispatch.New(ctx, s.cfg)
+	if err != nil {
+		return err
+	}
+	s.d = d
+	return nil
 }
 
 func (s *picloudSide) wake() {

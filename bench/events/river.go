@@ -89,3 +89,6 @@ func (s *riverSide) publisher(fanout int) (func(ctx context.Context) error, erro
 }
 
 func (s *riverSide) close(ctx context.Context) error { return s.client.Stop(ctx) }
+
+func (s *riverSide) pause(ctx context.Context) error  { return s.client.Stop(ctx) }
+func (s *riverSide) resume(ctx context.Context) error { return s.client.Start(ctx) }

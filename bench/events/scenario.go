@@ -16,6 +16,10 @@ type system interface {
 	// given fan-out (River: inserts that many jobs in one transaction).
 	publisher(fanout int) (func(ctx context.Context) error, error)
 	probe() *probe
+	// pause stops working jobs (publishes still commit); resume starts
+	// again.
+	pause(ctx context.Context) error
+	resume(ctx context.Context) error
 }
 
 // probe counts the script runs of a scenario and their publish → start
@@ -79,6 +83,9 @@ type scenario struct {
 	publishes  int
 	publishers int
 	rate       int
+	// burn publishes everything while the worker side is paused, then
+	// measures how fast it burns the backlog down.
+	burn bool
 }
 
 func (sc scenario) run(ctx context.Context, sys system) (result, error) {
@@ -88,6 +95,11 @@ func (sc scenario) run(ctx context.Context, sys system) (result, error) {
 	}
 	p := sys.probe()
 	p.reset(sc.publishes * sc.fanout)
+	if sc.burn {
+		if err := sys.pause(ctx); err != nil {
+			return result{}, err
+		}
+	}
 	cpu0 := cpuTime()
 	start := time.Now()
 	if sc.rate > 0 {
@@ -121,6 +133,13 @@ func (sc scenario) run(ctx context.Context, sys system) (result, error) {
 		}
 	}
 	publishDur := time.Since(start)
+	if sc.burn {
+		cpu0 = cpuTime()
+		start = time.Now()
+		if err := sys.resume(ctx); err != nil {
+			return result{}, err
+		}
+	}
 	if err := p.wait(ctx, 10*time.Minute); err != nil {
 		return result{}, err
 	}
