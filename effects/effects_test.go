@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -342,5 +343,40 @@ func TestCommitChecksQuotaAgain(t *testing.T) {
 	}
 	if v := e.value("mine"); v != "" {
 		t.Fatal("the write over the quota was kept")
+	}
+}
+
+// Concurrent commits writing overlapping keys in different orders never
+// deadlock: they lock the app's usage row first, then the keys in byte
+// order.
+func TestConcurrentCommitsDoNotDeadlock(t *testing.T) {
+	e := newEnv(t, effects.Config{})
+	const workers, rounds = 6, 15
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			for r := range rounds {
+				stage := e.fx.Stage(e.app)
+				a, b := fmt.Sprintf("k%d", (w+r)%workers), fmt.Sprintf("k%d", (w+r+1)%workers)
+				if err := stage.Set(context.Background(), b, json.RawMessage(`1`)); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := stage.Incr(context.Background(), a, 1); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := e.fx.Commit(context.Background(), stage); err != nil {
+					errs <- fmt.Errorf("worker %d round %d: %w", w, r, err)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range workers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -595,14 +595,13 @@ func (s *Stage) commitKV(ctx context.Context, st *store.Store, sum *Summary) err
 			grow += int64(len(k)) + 20
 		}
 	}
-	checkQuota := s.quota >= 0 && (len(setKeys) > 0 || len(incKeys) > 0)
-	var before int64
-	if checkQuota {
-		var err error
-		if before, err = st.KV.Usage(ctx, s.appID); err != nil {
-			return fmt.Errorf("effects: %w", err)
-		}
+	// The app's usage row first, then the keys in byte order: every commit
+	// of the app locks in that order, so none deadlocks another.
+	before, err := st.KV.LockUsage(ctx, s.appID)
+	if err != nil {
+		return fmt.Errorf("effects: %w", err)
 	}
+	checkQuota := s.quota >= 0 && (len(setKeys) > 0 || len(incKeys) > 0)
 	var changes []store.KVChange
 	change := func(key, op string, value json.RawMessage) error {
 		id, err := uuid.NewV7()

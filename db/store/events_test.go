@@ -26,6 +26,9 @@ func TestKVBatchAndUsage(t *testing.T) {
 	if got := usage(); got != 0 {
 		t.Fatalf("usage of an empty store: %d", got)
 	}
+	if n := count(t, tx, `SELECT count(*) FROM kv_usage WHERE app_id = $1`, f.app.ID); n != 1 {
+		t.Fatalf("a new app has %d kv_usage rows, want 1", n)
+	}
 	set := must[[]store.KVPair](t)(st.KV.SetMany(ctx, f.app.ID, []string{"a", "b", "c"},
 		[]json.RawMessage{json.RawMessage(`{"x":[1,2]}`), json.RawMessage(`"bee"`), json.RawMessage(`3`)}))
 	if len(set) != 3 || set[0].Key != "a" || !jsonEqual(set[0].Value, []byte(`{"x":[1,2]}`)) {
@@ -33,6 +36,9 @@ func TestKVBatchAndUsage(t *testing.T) {
 	}
 	if got, want := usage(), exact(); got != want || got == 0 {
 		t.Fatalf("usage after inserts: %d, want %d", got, want)
+	}
+	if locked := must[int64](t)(st.KV.LockUsage(ctx, f.app.ID)); locked != exact() {
+		t.Fatalf("LockUsage = %d, want %d", locked, exact())
 	}
 	must[[]store.KVPair](t)(st.KV.SetMany(ctx, f.app.ID, []string{"b"}, []json.RawMessage{json.RawMessage(`"a much longer value"`)}))
 	if got, want := usage(), exact(); got != want {

@@ -80,3 +80,19 @@ func (s *KV) Usage(ctx context.Context, appID int64) (int64, error) {
 	}
 	return n, nil
 }
+
+// LockUsage returns the bytes the app's keys take and locks the app's
+// usage row until the transaction ends. Call it inside InTx before writing
+// several keys: every such transaction of the app then locks the usage row
+// first and the keys after, in one order, and none can deadlock another.
+func (s *KV) LockUsage(ctx context.Context, appID int64) (int64, error) {
+	n, err := s.q.KVUsageLock(ctx, appID)
+	if err != nil {
+		err = wrap(err, "lock the KV usage of app %d", appID)
+		if isNotFound(err) {
+			return 0, nil
+		}
+		return 0, err
+	}
+	return n, nil
+}

@@ -20,3 +20,17 @@ func (q *Queries) KVUsageGet(ctx context.Context, appID int64) (int64, error) {
 	err := row.Scan(&bytes)
 	return bytes, err
 }
+
+const kVUsageLock = `-- name: KVUsageLock :one
+SELECT bytes FROM kv_usage WHERE app_id = $1 FOR UPDATE
+`
+
+// The app's KV size, locking its row until the transaction ends: a commit
+// of KV writes takes it before any key, so concurrent commits of one app
+// lock in one order.
+func (q *Queries) KVUsageLock(ctx context.Context, appID int64) (int64, error) {
+	row := q.db.QueryRow(ctx, kVUsageLock, appID)
+	var bytes int64
+	err := row.Scan(&bytes)
+	return bytes, err
+}

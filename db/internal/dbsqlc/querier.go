@@ -90,6 +90,10 @@ type Querier interface {
 	KVSizes(ctx context.Context, appID int64, keys []string) ([]KVSizesRow, error)
 	// The app's KV size in bytes (no row: nothing stored yet).
 	KVUsageGet(ctx context.Context, appID int64) (int64, error)
+	// The app's KV size, locking its row until the transaction ends: a commit
+	// of KV writes takes it before any key, so concurrent commits of one app
+	// lock in one order.
+	KVUsageLock(ctx context.Context, appID int64) (int64, error)
 	// Takes the transaction-scoped advisory lock @key if it is free: the node
 	// that gets it leads the periodic chores (rescue, retention) this time.
 	LeaderTryLock(ctx context.Context, key int64) (bool, error)
