@@ -331,6 +331,9 @@ test('the KV browser: set, find by prefix, edit, delete', async (t) => {
 	await keys.getByText('orders:1').waitFor({ state: 'detached' });
 	assert.equal(await keys.getByRole('row').count(), 3); // the header and two keys
 	await keys.getByText('users:2').click();
+	// The editor still shows the key saved last until users:2 has loaded:
+	// wait for it, or the fill lands in the old value and is overwritten.
+	await page.waitForFunction(() => document.querySelector('textarea[name=kv-value]')?.value.includes('"Grace"'));
 	await page.locator('textarea[name=kv-value]').fill('{"name": "Grace Hopper"}');
 	await page.getByRole('button', { name: 'Save' }).click();
 	await keys.getByText('Grace Hopper').waitFor();
